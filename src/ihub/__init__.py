@@ -1,0 +1,1 @@
+"""ihub: a self-hosted integration hub."""
