@@ -1,0 +1,130 @@
+"""Engine, sessions and the unit-of-work boundary.
+
+Services never commit: the request (``get_session``) or the task (``session_scope``) does.
+Work that must follow a commit (enqueueing a Celery task) is registered with
+``after_commit(session, fn)`` and runs only if the transaction really committed.
+
+On SQLite a writing unit of work starts with ``BEGIN IMMEDIATE``: a deferred transaction that
+reads and then writes fails at once with "database is locked" when another process wrote in
+between, whereas an immediate one waits its turn (``busy_timeout``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from fastapi import Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = structlog.get_logger(__name__)
+
+_AFTER_COMMIT = "ihub_after_commit"
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write = sessionmaker(write_bind, expire_on_commit=False)
+
+    def session(self, *, write: bool = True) -> Session:
+        return (self._write if write else self._read)()
+
+    @contextmanager
+    def scope(self, *, write: bool = True) -> Iterator[Session]:
+        """A unit of work: commit on success, roll back on error."""
+        session = self.session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself so that we can choose DEFERRED or IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction has committed."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the real commit is still to come
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            # The data is committed; a lost follow-up is recovered by the run sweep.
+            log.exception("after_commit_failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+_database: Database | None = None
+
+
+def configure(url: str) -> Database:
+    global _database
+    if _database is not None:
+        _database.dispose()
+    _database = Database(url)
+    return _database
+
+
+def get_database() -> Database:
+    if _database is None:
+        from ihub.config import get_settings
+
+        return configure(get_settings().sqlalchemy_url)
+    return _database
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work; FastAPI runs the commit before the response is sent."""
+    with get_database().scope(write=request.method in _WRITE_METHODS) as session:
+        yield session

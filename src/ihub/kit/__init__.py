@@ -1,0 +1,1 @@
+"""Domain-agnostic plumbing: nothing in here imports an ihub domain."""

@@ -1,0 +1,1 @@
+"""Integration log: what every integration did, for operators."""

@@ -1,0 +1,49 @@
+"""``maintenance.cleanup``: apply retention to a tenant's logs and sessions, in small batches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field
+
+from ihub.audit.repository import AuditRepository
+from ihub.config import get_settings
+from ihub.kit.clock import utcnow
+from ihub.kit.repository import TenantRepository
+from ihub.logs.repository import IntegrationLogRepository
+from ihub.models import AuditLog, IntegrationLog, UserSession
+from ihub.runs.context import RunContext
+from ihub.runs.registry import run_kind
+from ihub.tenants.repository import UserSessionRepository
+
+BATCH = 5000  # small deletes keep SQLite's write lock short
+
+
+class CleanupParams(BaseModel):
+    logs_days: int | None = Field(None, ge=1, description="Default IHUB_LOGS_RETENTION_DAYS.")
+    audit_days: int | None = Field(None, ge=1, description="Default IHUB_AUDIT_RETENTION_DAYS.")
+
+
+@run_kind("maintenance.cleanup", title="Retention cleanup", params=CleanupParams)
+def cleanup(ctx: RunContext, params: CleanupParams) -> None:
+    settings = get_settings()
+    now = utcnow()
+    logs_cutoff = now - timedelta(days=params.logs_days or settings.logs_retention_days)
+    audit_cutoff = now - timedelta(days=params.audit_days or settings.audit_retention_days)
+    targets: list[tuple[str, TenantRepository[object], object]] = [
+        ("integration logs", IntegrationLogRepository(ctx.session, ctx.tenant_id),
+         IntegrationLog.created_at < logs_cutoff),
+        ("audit log", AuditRepository(ctx.session, ctx.tenant_id), AuditLog.created_at < audit_cutoff),
+        ("sessions", UserSessionRepository(ctx.session, ctx.tenant_id), UserSession.expires_at <= now),
+    ]
+    ctx.declare_steps(*(name for name, _, _ in targets))
+    for name, repository, condition in targets:
+        step = ctx.step(name)
+        while True:
+            deleted = repository.delete_where(condition, limit=BATCH)  # type: ignore[arg-type]
+            step.add(processed=deleted)
+            ctx.save()
+            if deleted < BATCH:
+                break
+        step.complete()
+    ctx.save()

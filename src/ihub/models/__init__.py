@@ -1,0 +1,32 @@
+"""Every ORM model, imported here so that Alembic and the mapper see the whole schema."""
+
+from ihub.models.api_key import ApiKey
+from ihub.models.audit_log import AuditLog
+from ihub.models.base import Base, RecordModel, TenantMixin
+from ihub.models.integration_log import IntegrationLog
+from ihub.models.role import Role
+from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
+from ihub.models.schedule import Schedule
+from ihub.models.tenant import Tenant
+from ihub.models.user import User
+from ihub.models.user_session import UserSession
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "IntegrationLog",
+    "RecordModel",
+    "Role",
+    "Run",
+    "RunError",
+    "RunStatus",
+    "RunStep",
+    "Schedule",
+    "StepStatus",
+    "Tenant",
+    "TenantMixin",
+    "User",
+    "UserSession",
+]

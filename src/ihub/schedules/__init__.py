@@ -1,0 +1,1 @@
+"""Schedules: cron + IANA timezone rows that start runs when due."""

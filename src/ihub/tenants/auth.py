@@ -1,0 +1,129 @@
+"""Who is calling: API key (``Authorization: Bearer ihub_…``) or UI session cookie.
+
+Every ``/api`` router depends on ``authenticate``, so a route is protected even when its
+author forgets; ``Viewer``/``Operator``/``Admin`` then check the role. Cookie-authenticated
+requests that change state must carry the session's CSRF token in ``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from ihub.audit.actor import Actor
+from ihub.config import get_settings
+from ihub.db import after_commit, get_database, get_session
+from ihub.errors import NotAuthenticated, PermissionDenied, RateLimited
+from ihub.kit.crypto import hash_token
+from ihub.kit.ratelimit import RateLimiter
+from ihub.models import Role
+from ihub.tenants import service
+
+SESSION_COOKIE = "ihub_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: uuid.UUID
+    role: Role
+    via: str  # "api_key" or "session"
+    label: str
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    csrf_token: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        if self.user_id is not None:
+            return Actor("user", str(self.user_id), self.label)
+        return Actor("api_key", str(self.api_key_id), self.label)
+
+
+@lru_cache
+def rate_limiter() -> RateLimiter:
+    return RateLimiter(get_settings().rate_limit_storage_url)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def principal_from_session(session: Session, token: str) -> Principal | None:
+    found = service.resolve_session(session, token)
+    if found is None:
+        return None
+    user_session, user = found
+    return Principal(
+        tenant_id=user.tenant_id,
+        role=user.role,
+        via="session",
+        label=user.email,
+        user_id=user.id,
+        csrf_token=user_session.csrf_token,
+    )
+
+
+def _touch(api_key_id: uuid.UUID) -> None:
+    with get_database().scope() as session:
+        service.touch_api_key(session, api_key_id)
+
+
+def authenticate(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+    principal: Principal | None = None
+    if (key := _bearer(request)) is not None:
+        api_key = service.resolve_api_key(session, key)
+        if api_key is not None:
+            principal = Principal(
+                tenant_id=api_key.tenant_id,
+                role=api_key.role,
+                via="api_key",
+                label=f"{api_key.name} ({api_key.prefix}…)",
+                api_key_id=api_key.id,
+            )
+            if service.needs_touch(api_key):
+                # After the request's commit: on SQLite a second writer inside this request
+                # would wait for the lock this request holds.
+                key_id = api_key.id
+                after_commit(session, lambda: _touch(key_id))
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+        principal = principal_from_session(session, cookie)
+        if (
+            principal is not None
+            and request.method not in _SAFE_METHODS
+            and request.headers.get(CSRF_HEADER) != principal.csrf_token
+        ):
+            raise PermissionDenied(f"Missing or wrong {CSRF_HEADER} header for a cookie session.")
+    if principal is None:
+        raise NotAuthenticated()
+    retry_after = rate_limiter().hit(
+        get_settings().api_rate_limit, "api", hash_token(key or cookie or "")
+    )
+    if retry_after is not None:
+        raise RateLimited(retry_after)
+    request.state.principal = principal
+    structlog.contextvars.bind_contextvars(tenant_id=str(principal.tenant_id))
+    return principal
+
+
+def require(role: Role) -> object:
+    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.role.allows(role):
+            raise PermissionDenied(f"This needs the {role.value} role; you have {principal.role.value}.")
+        return principal
+
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(require(Role.viewer))]
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]

@@ -1,0 +1,1 @@
+"""Server-rendered admin UI: Jinja2 templates, HTMX, SSE for live progress."""

@@ -1,0 +1,33 @@
+"""The navigation: later domains add their entries here (section, label key, path, role)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ihub.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    section: str
+    label: str
+    path: str
+    role: Role = Role.viewer
+
+
+NAV: list[NavItem] = [
+    NavItem("nav.section.operate", "nav.dashboard", "/"),
+    NavItem("nav.section.operate", "nav.runs", "/runs"),
+    NavItem("nav.section.operate", "nav.logs", "/logs"),
+    NavItem("nav.section.settings", "nav.schedules", "/schedules"),
+    NavItem("nav.section.settings", "nav.api_keys", "/api-keys", Role.admin),
+    NavItem("nav.section.settings", "nav.audit", "/audit", Role.admin),
+]
+
+
+def sections(role: Role) -> list[tuple[str, list[NavItem]]]:
+    grouped: dict[str, list[NavItem]] = {}
+    for item in NAV:
+        if role.allows(item.role):
+            grouped.setdefault(item.section, []).append(item)
+    return list(grouped.items())
