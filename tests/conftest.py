@@ -32,8 +32,8 @@ os.environ.update(
 if PG_URL:
     from sqlalchemy.engine import make_url
 
-    os.environ["IHUB_DATABASE_URL"] = make_url(PG_URL).set(database=PG_DATABASE).render_as_string(
-        hide_password=False
+    os.environ["IHUB_DATABASE_URL"] = (
+        make_url(PG_URL).set(database=PG_DATABASE).render_as_string(hide_password=False)
     )
 if BROKER_URL:
     os.environ["IHUB_BROKER_URL"] = BROKER_URL

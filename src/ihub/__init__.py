@@ -1,2 +1,3 @@
 """ihub: a self-hosted integration hub."""
+
 __version__ = "0.1.0"

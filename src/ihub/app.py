@@ -70,7 +70,11 @@ def _ui_error_pages(app: FastAPI) -> None:
         return await api_ihub(request, exc)  # type: ignore[no-any-return,misc]
 
     async def http_error(request: Request, exc: Exception) -> Response:
-        if ui.is_ui_request(request) and isinstance(exc, StarletteHTTPException) and exc.status_code == 404:
+        if (
+            ui.is_ui_request(request)
+            and isinstance(exc, StarletteHTTPException)
+            and exc.status_code == 404
+        ):
             return ui.ui_not_found(request)
         return await api_http(request, exc)  # type: ignore[no-any-return,misc]
 

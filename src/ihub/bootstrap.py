@@ -10,10 +10,14 @@ from ihub.schedules.schemas import ScheduleCreate
 from ihub.tenants import service as tenants
 from ihub.tenants.repository import CredentialLookup
 
-NIGHTLY_CLEANUP = ScheduleCreate(name="Nightly retention cleanup", kind="maintenance.cleanup", cron="30 3 * * *")
+NIGHTLY_CLEANUP = ScheduleCreate(
+    name="Nightly retention cleanup", kind="maintenance.cleanup", cron="30 3 * * *"
+)
 
 
-def create_tenant(session: Session, *, name: str, admin_email: str, timezone: str) -> tenants.NewTenant:
+def create_tenant(
+    session: Session, *, name: str, admin_email: str, timezone: str
+) -> tenants.NewTenant:
     created = tenants.create_tenant(session, name=name, admin_email=admin_email, timezone=timezone)
     schedules.create_schedule(session, created.tenant, SYSTEM, NIGHTLY_CLEANUP)
     return created

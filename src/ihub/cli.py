@@ -58,10 +58,17 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--worker/--no-worker", default=True, show_default=True,
-              help="Run a Celery worker as a child process (off when workers run elsewhere).")
-@click.option("--scheduler/--no-scheduler", default=None,
-              help="Run the scheduler as a child process [default: same as --worker].")
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Run a Celery worker as a child process (off when workers run elsewhere).",
+)
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=None,
+    help="Run the scheduler as a child process [default: same as --worker].",
+)
 @click.option("--demo", is_flag=True, help="Mount the sandbox systems and seed demo data.")
 def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool) -> None:
     """Migrate, create the first tenant if there is none, then serve the API and UI."""
@@ -80,7 +87,9 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
     with get_database().scope() as session:
         created = first_start(session, settings.admin_email)
     if created is not None:
-        _print_first_start(settings.public_url, created.admin.email, created.admin_password, created.api_key)
+        _print_first_start(
+            settings.public_url, created.admin.email, created.admin_password, created.api_key
+        )
     with celery_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=3)
         connection.default_channel  # noqa: B018 - creates the embedded broker's tables once, here
@@ -92,8 +101,12 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         children.append(_spawn("scheduler"))
     try:
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_config=None,
-            timeout_graceful_shutdown=10, proxy_headers=True,
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            timeout_graceful_shutdown=10,
+            proxy_headers=True,
         )
     finally:
         _stop(children)
@@ -134,20 +147,38 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
 
 
 @main.command()
-@click.option("--concurrency", type=int, default=None, help="Parallel tasks [IHUB_WORKER_CONCURRENCY].")
-@click.option("--pool", type=click.Choice(["threads", "prefork", "solo"]), default="threads",
-              show_default=True, help="Celery pool; threads suit I/O-bound integration work.")
+@click.option(
+    "--concurrency", type=int, default=None, help="Parallel tasks [IHUB_WORKER_CONCURRENCY]."
+)
+@click.option(
+    "--pool",
+    type=click.Choice(["threads", "prefork", "solo"]),
+    default="threads",
+    show_default=True,
+    help="Celery pool; threads suit I/O-bound integration work.",
+)
 def worker(concurrency: int | None, pool: str) -> None:
     """Run a Celery worker (any number, on any machine sharing the database and broker)."""
     settings = _setup(migrate=False)
     from ihub.celery_app import celery_app
 
-    celery_app.worker_main([
-        "worker", "--queues", settings.queue, "--pool", pool,
-        "--concurrency", str(concurrency or settings.worker_concurrency),
-        "--loglevel", settings.log_level, "--hostname", f"ihub-{os.getpid()}@%h",
-        "--without-gossip", "--without-mingle",
-    ])
+    celery_app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.queue,
+            "--pool",
+            pool,
+            "--concurrency",
+            str(concurrency or settings.worker_concurrency),
+            "--loglevel",
+            settings.log_level,
+            "--hostname",
+            f"ihub-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 @main.command()
@@ -186,10 +217,14 @@ def tenant_create(name: str, admin_email: str | None, timezone: str) -> None:
     email = admin_email or f"admin-{uuid.uuid4().hex[:8]}@example.com"
     with get_database().scope() as session:
         created = create_tenant(session, name=name, admin_email=email, timezone=timezone)
-    _echo_json({
-        "tenant_id": str(created.tenant.id), "api_key": created.api_key,
-        "admin_email": created.admin.email, "admin_password": created.admin_password,
-    })
+    _echo_json(
+        {
+            "tenant_id": str(created.tenant.id),
+            "api_key": created.api_key,
+            "admin_email": created.admin.email,
+            "admin_password": created.admin_password,
+        }
+    )
 
 
 @main.group()
@@ -200,7 +235,12 @@ def user() -> None:
 @user.command("create")
 @click.option("--tenant-id", required=True, type=click.UUID)
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["viewer", "operator", "admin"]), default="viewer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "operator", "admin"]),
+    default="viewer",
+    show_default=True,
+)
 @click.option("--password", default=None, help="At least 10 characters [generated].")
 def user_create(tenant_id: uuid.UUID, email: str, role: str, password: str | None) -> None:
     """Add a user to a tenant; prints the generated password once."""
@@ -214,14 +254,20 @@ def user_create(tenant_id: uuid.UUID, email: str, role: str, password: str | Non
 
     secret = password or generate_password()
     try:
-        data = UserCreate(email=email, role=role, password=secret)  # type: ignore[arg-type]
+        data = UserCreate(email=email, role=role, password=secret)
         with get_database().scope() as session:
             service.get_tenant(session, tenant_id)
             created = service.create_user(session, tenant_id, SYSTEM, data)
     except (IhubError, ValidationError) as exc:
         raise click.ClickException(_reason(exc)) from None
-    _echo_json({"user_id": str(created.id), "email": created.email, "role": role,
-                "password": None if password else secret})
+    _echo_json(
+        {
+            "user_id": str(created.id),
+            "email": created.email,
+            "role": role,
+            "password": None if password else secret,
+        }
+    )
 
 
 @main.group()
@@ -232,7 +278,12 @@ def apikey() -> None:
 @apikey.command("create")
 @click.option("--tenant-id", required=True, type=click.UUID)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["viewer", "operator", "admin"]), default="viewer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "operator", "admin"]),
+    default="viewer",
+    show_default=True,
+)
 def apikey_create(tenant_id: uuid.UUID, name: str, role: str) -> None:
     """Create an API key; the key is printed once."""
     _setup()
@@ -246,7 +297,10 @@ def apikey_create(tenant_id: uuid.UUID, name: str, role: str) -> None:
         with get_database().scope() as session:
             service.get_tenant(session, tenant_id)
             key, api_key = service.create_api_key(
-                session, tenant_id, SYSTEM, ApiKeyCreate(name=name, role=role)  # type: ignore[arg-type]
+                session,
+                tenant_id,
+                SYSTEM,
+                ApiKeyCreate(name=name, role=role),
             )
     except IhubError as exc:
         raise click.ClickException(_reason(exc)) from None
@@ -268,7 +322,12 @@ def apikey_revoke(api_key_id: uuid.UUID) -> None:
         if found is None:
             raise click.ClickException(f"no API key {api_key_id}")
         revoked = service.revoke_api_key(session, found.tenant_id, SYSTEM, api_key_id)
-    _echo_json({"api_key_id": str(revoked.id), "revoked_at": revoked.revoked_at.isoformat() if revoked.revoked_at else None})
+    _echo_json(
+        {
+            "api_key_id": str(revoked.id),
+            "revoked_at": revoked.revoked_at.isoformat() if revoked.revoked_at else None,
+        }
+    )
 
 
 def _reason(exc: Exception) -> str:

@@ -37,11 +37,14 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default SQLite `<data_dir>/ihub.sqlite`."
     )
     broker_url: str | None = Field(
-        None, description="Celery broker; default embedded `sqla+sqlite:///<data_dir>/broker.sqlite`."
+        None,
+        description="Celery broker; default embedded `sqla+sqlite:///<data_dir>/broker.sqlite`.",
     )
     queue: str = Field("ihub", description="Celery queue name (separate instances on one broker).")
     worker_concurrency: int = Field(4, ge=1, description="Threads per worker process.")
-    tick_seconds: float = Field(10.0, gt=0, description="How often the scheduler looks for due work.")
+    tick_seconds: float = Field(
+        10.0, gt=0, description="How often the scheduler looks for due work."
+    )
     run_stale_after_seconds: int = Field(
         120, ge=10, description="A running run without heartbeat this long is resumed elsewhere."
     )
@@ -49,14 +52,16 @@ class Settings(BaseSettings):
 
     # --- security ---
     secret_key: SecretStr | None = Field(
-        None, description="Master key for secrets at rest; default a generated `<data_dir>/secret.key`."
+        None,
+        description="Master key for secrets at rest; default a generated `<data_dir>/secret.key`.",
     )
     cookie_secure: bool | None = Field(
         None, description="Send the session cookie over HTTPS only; default on in production."
     )
     session_hours: int = Field(12, ge=1, description="UI session lifetime.")
     cors_origins: list[str] = Field(
-        default_factory=list, description="Origins allowed to call the API from a browser (JSON list)."
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (JSON list).",
     )
     api_rate_limit: str = Field("1200/minute", description="Requests per API key or session.")
     login_rate_limit: str = Field("10/minute", description="Login attempts per IP and e-mail.")

@@ -137,8 +137,12 @@ def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(IhubError)
     async def _ihub_error(request: Request, exc: IhubError) -> JSONResponse:
         return problem(
-            exc.status_code, exc.title, exc.message, type_uri=exc.type_uri,
-            headers=exc.headers, **exc.extra,
+            exc.status_code,
+            exc.title,
+            exc.message,
+            type_uri=exc.type_uri,
+            headers=exc.headers,
+            **exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -152,21 +156,25 @@ def add_exception_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return problem(
-            422, "Validation failed", "The request does not match the expected shape.",
-            type_uri="urn:ihub:problem:validation-failed", errors=errors,
+            422,
+            "Validation failed",
+            "The request does not match the expected shape.",
+            type_uri="urn:ihub:problem:validation-failed",
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) else title
-        return problem(exc.status_code, title, detail, headers=exc.headers)
+        return problem(exc.status_code, title, detail, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
         return problem(
-            500, "Internal error",
+            500,
+            "Internal error",
             "An unexpected error occurred; it has been logged. Quote the request id to support.",
             request_id=_request_id(request),
         )

@@ -64,7 +64,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id") or ""
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()
@@ -90,8 +92,12 @@ class RequestContextMiddleware:
             http_requests.labels(scope["method"], route, str(status)).inc()
             http_duration.labels(scope["method"], route).observe(elapsed)
             log.info(
-                "request", method=scope["method"], path=scope["path"], route=route,
-                status=status, duration_ms=round(elapsed * 1000, 1),
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
             )
             structlog.contextvars.clear_contextvars()
 
@@ -166,7 +172,9 @@ class TimeoutMiddleware:
                 if not started.is_set():
                     timed_out = True
                     await _send_problem(
-                        send, 504, "Request timed out",
+                        send,
+                        504,
+                        "Request timed out",
                         f"No response within {self.seconds:g} s; the work may still complete.",
                     )
         except BaseExceptionGroup as group_error:
@@ -177,7 +185,12 @@ class TimeoutMiddleware:
 
 
 async def _send_problem(send: Send, status: int, title: str, detail: str) -> None:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     payload = json.dumps(body).encode()
     await send(
         {

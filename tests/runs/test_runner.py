@@ -70,7 +70,8 @@ class TestCompletion:
         assert all(s["processed"] == 25 and s["total"] == 25 for s in run["steps"])
         assert all(s["status"] == "completed" for s in run["steps"])
         assert run["totals"]["inserted"] == 50
-        assert run["attempt"] == 1 and run["finished_at"] is not None
+        assert run["attempt"] == 1
+        assert run["finished_at"] is not None
 
     def test_record_errors_end_completed_with_errors(self, api: TestClient) -> None:
         run_id = start(api, count=20, delay_ms=0, error_every=7)
@@ -79,7 +80,8 @@ class TestCompletion:
         errors = api.get(f"/api/v1/runs/{run_id}/errors").json()
         assert errors["total"] == 2
         assert [(e["external_id"], e["field"], e["value"]) for e in errors["items"]] == [
-            ("7", "n", "7"), ("14", "n", "14"),
+            ("7", "n", "7"),
+            ("14", "n", "14"),
         ]
 
     def test_second_delivery_of_the_task_does_nothing(self, api: TestClient) -> None:
@@ -87,7 +89,8 @@ class TestCompletion:
         runner.execute(uuid.UUID(run_id))
         runner.execute(uuid.UUID(run_id))
         run = get(api, run_id)
-        assert run["attempt"] == 1 and run["totals"]["processed"] == 3
+        assert run["attempt"] == 1
+        assert run["totals"]["processed"] == 3
 
     def test_finish_is_written_to_the_integration_log(self, api: TestClient) -> None:
         run_id = start(api, count=2, delay_ms=0)
@@ -110,15 +113,19 @@ class TestFailures:
         run_id = start(api, "test.boom", mode="bug")
         runner.execute(uuid.UUID(run_id))
         run = get(api, run_id)
-        assert run["status"] == "failed" and run["error"].startswith("Internal error (RuntimeError)")
+        assert run["status"] == "failed"
+        assert run["error"].startswith("Internal error (RuntimeError)")
 
-    def test_transient_error_requeues_then_gives_up(self, api: TestClient, database: Database) -> None:
+    def test_transient_error_requeues_then_gives_up(
+        self, api: TestClient, database: Database
+    ) -> None:
         run_id = start(api, "test.boom", mode="transient")
         for attempt in range(1, get_settings().run_max_attempts + 1):
             runner.execute(uuid.UUID(run_id))
             run = get(api, run_id)
             if attempt < get_settings().run_max_attempts:
-                assert run["status"] == "queued" and "retrying" in run["error"]
+                assert run["status"] == "queued"
+                assert "retrying" in run["error"]
         assert run["status"] == "failed"
         assert run["error"].startswith(f"Gave up after {get_settings().run_max_attempts} attempts")
 
@@ -127,7 +134,8 @@ class TestCancel:
     def test_cancel_of_a_queued_run_is_immediate(self, api: TestClient) -> None:
         run_id = start(api, count=5)
         response = api.post(f"/api/v1/runs/{run_id}/cancel")
-        assert response.status_code == 202 and response.json()["status"] == "cancelled"
+        assert response.status_code == 202
+        assert response.json()["status"] == "cancelled"
         runner.execute(uuid.UUID(run_id))
         assert get(api, run_id)["attempt"] == 0
 
@@ -181,7 +189,8 @@ class TestSweep:
         assert get(api, str(run_id))["status"] == "queued"
         runner.execute(run_id)
         run = get(api, str(run_id))
-        assert run["status"] == "completed" and run["attempt"] == 2
+        assert run["status"] == "completed"
+        assert run["attempt"] == 2
         assert run["steps"][0]["inserted"] == 30  # 20 before the crash + 10 after, none twice
 
     def test_an_old_attempt_cannot_write_after_the_run_moved_on(

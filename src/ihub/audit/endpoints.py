@@ -30,11 +30,17 @@ def list_audit(
     """Changes made through the API, newest first."""
     repository = AuditRepository(session, principal.tenant_id)
     stmt = repository.search(
-        action=action, object_type=object_type, object_id=object_id, actor=actor,
-        since=since, until=until,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+        since=since,
+        until=until,
     )
     rows, total = repository.page(stmt, page)
     return Page(
-        items=[AuditRead.model_validate(r) for r in rows], total=total,
-        page=page.page, page_size=page.page_size,
+        items=[AuditRead.model_validate(r) for r in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
     )

@@ -20,7 +20,7 @@ class AuditRepository(TenantRepository[AuditLog]):
         actor: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> Select[tuple[AuditLog]]:
+    ) -> Select[AuditLog]:
         stmt = self.select()
         if action:
             stmt = stmt.where(AuditLog.action == action)

@@ -26,10 +26,17 @@ def audit_page(
 ) -> HTMLResponse:
     repository = AuditRepository(session, principal.tenant_id)
     params = PageParams(page=page, page_size=50)
-    stmt = repository.search(action=action or None, object_type=object_type or None, actor=actor or None)
+    stmt = repository.search(
+        action=action or None, object_type=object_type or None, actor=actor or None
+    )
     entries, total = repository.page(stmt, params)
     return render(
-        request, "audit.html", principal, entries=entries, total=total, page=page,
+        request,
+        "audit.html",
+        principal,
+        entries=entries,
+        total=total,
+        page=page,
         pages=max(1, -(-total // params.page_size)),
         query={"action": action or "", "object_type": object_type or "", "actor": actor or ""},
     )

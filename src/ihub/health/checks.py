@@ -13,7 +13,7 @@ from ihub.celery_app import celery_app
 from ihub.config import get_settings
 from ihub.db import get_database
 
-BROKER_TIMEOUT = 2.0
+BROKER_TIMEOUT = 2
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -20,11 +21,15 @@ log = structlog.get_logger(__name__)
 registry = CollectorRegistry()
 
 http_requests = Counter(
-    "ihub_http_requests_total", "HTTP requests served.", ["method", "route", "status"],
+    "ihub_http_requests_total",
+    "HTTP requests served.",
+    ["method", "route", "status"],
     registry=registry,
 )
 http_duration = Histogram(
-    "ihub_http_request_duration_seconds", "Time to serve HTTP requests.", ["method", "route"],
+    "ihub_http_request_duration_seconds",
+    "Time to serve HTTP requests.",
+    ["method", "route"],
     registry=registry,
 )
 
@@ -52,12 +57,15 @@ class _StateCollector(Collector):
                     runs.add_metric([kind, status], count)
         except Exception:
             log.exception("metrics_runs_failed")
-        depth = GaugeMetricFamily("ihub_queue_depth", "Messages waiting in the broker.", labels=["queue"])
+        depth = GaugeMetricFamily(
+            "ihub_queue_depth", "Messages waiting in the broker.", labels=["queue"]
+        )
         queue = get_settings().queue
         try:
             with celery_app.connection_for_read() as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
-                _, count, _ = connection.default_channel.queue_declare(queue, passive=True)
+                channel: Any = connection.default_channel
+                _, count, _ = channel.queue_declare(queue, passive=True)
                 depth.add_metric([queue], count)
         except Exception as exc:
             log.warning("metrics_queue_depth_failed", error=str(exc))

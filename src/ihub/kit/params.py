@@ -26,5 +26,7 @@ def non_empty(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v for v in values or () if v)
 
 
-OptionalDateTime = Annotated[datetime | None, BeforeValidator(_empty_as_none), AfterValidator(as_utc)]
+OptionalDateTime = Annotated[
+    datetime | None, BeforeValidator(_empty_as_none), AfterValidator(as_utc)
+]
 OptionalUUID = Annotated[uuid.UUID | None, BeforeValidator(_empty_as_none)]

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ihub.kit.pagination import PageParams, paginate
+from ihub.models.base import TenantMixin
 
 __all__ = ["TenantRepository"]
 
 
-class _TenantOwned(Protocol):
-    tenant_id: Any
-
-
-M = TypeVar("M", bound=_TenantOwned)
+M = TypeVar("M", bound=TenantMixin)
 
 
 class TenantRepository(Generic[M]):
@@ -33,7 +30,7 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.tenant_id = tenant_id
 
-    def select(self, *where: ColumnElement[bool]) -> Select[tuple[M]]:
+    def select(self, *where: ColumnElement[bool]) -> Select[M]:
         return select(self.model).where(self.model.tenant_id == self.tenant_id, *where)
 
     def get(self, id: Any, *options: Any) -> M | None:
@@ -42,10 +39,10 @@ class TenantRepository(Generic[M]):
             stmt = stmt.options(*options)
         return self.session.scalars(stmt).one_or_none()
 
-    def list(self, stmt: Select[tuple[M]]) -> Sequence[M]:
+    def list(self, stmt: Select[M]) -> Sequence[M]:
         return self.session.scalars(stmt).all()
 
-    def page(self, stmt: Select[tuple[M]], params: PageParams) -> tuple[Sequence[M], int]:
+    def page(self, stmt: Select[M], params: PageParams) -> tuple[Sequence[M], int]:
         return paginate(self.session, stmt, params)
 
     def add(self, obj: M) -> M:

@@ -22,8 +22,12 @@ EXPORT_BATCH = 1000
 
 
 def log_filter(
-    since: Annotated[OptionalDateTime, Query(description="At or after (ISO 8601, UTC if no offset).")] = None,
-    until: Annotated[OptionalDateTime, Query(description="Before (ISO 8601, UTC if no offset).")] = None,
+    since: Annotated[
+        OptionalDateTime, Query(description="At or after (ISO 8601, UTC if no offset).")
+    ] = None,
+    until: Annotated[
+        OptionalDateTime, Query(description="Before (ISO 8601, UTC if no offset).")
+    ] = None,
     level: Annotated[list[str] | None, Query()] = None,
     system: Annotated[list[str] | None, Query()] = None,
     status: Annotated[list[str] | None, Query()] = None,
@@ -32,8 +36,14 @@ def log_filter(
     q: Annotated[str | None, Query(max_length=200, description="Text in the message.")] = None,
 ) -> LogFilter:
     return LogFilter(
-        since=since, until=until, level=non_empty(level), system=non_empty(system),
-        status=non_empty(status), step=step or None, run_id=run_id, text=q or None,
+        since=since,
+        until=until,
+        level=non_empty(level),
+        system=non_empty(system),
+        status=non_empty(status),
+        step=step or None,
+        run_id=run_id,
+        text=q or None,
     )
 
 
@@ -53,14 +63,18 @@ def list_logs(
     """Integration log entries, newest first; export the whole selection as CSV or NDJSON."""
     if format != "json":
         return stream_export(
-            lambda: export_rows(principal.tenant_id, filters), list(LogRead.model_fields),
-            format, "integration-logs",
+            lambda: export_rows(principal.tenant_id, filters),
+            list(LogRead.model_fields),
+            format,
+            "integration-logs",
         )
     repository = IntegrationLogRepository(session, principal.tenant_id)
     rows, total = repository.page(repository.search(filters), page)
     return Page(
-        items=[LogRead.model_validate(r) for r in rows], total=total,
-        page=page.page, page_size=page.page_size,
+        items=[LogRead.model_validate(r) for r in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
     )
 
 

@@ -26,7 +26,7 @@ class LogFilter:
 class IntegrationLogRepository(TenantRepository[IntegrationLog]):
     model = IntegrationLog
 
-    def search(self, f: LogFilter) -> Select[tuple[IntegrationLog]]:
+    def search(self, f: LogFilter) -> Select[IntegrationLog]:
         stmt = self.select()
         if f.since:
             stmt = stmt.where(IntegrationLog.created_at >= f.since)

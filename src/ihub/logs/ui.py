@@ -43,7 +43,15 @@ def logs_page(
         "q": request.query_params.get("q", ""),
     }
     return render(
-        request, "logs/_table.html" if partial else "logs/list.html", principal,
-        entries=entries, total=total, page=page, pages=max(1, -(-total // params.page_size)),
-        query=query, levels=LEVELS, refresh=refresh, refresh_choices=REFRESH_CHOICES,
+        request,
+        "logs/_table.html" if partial else "logs/list.html",
+        principal,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // params.page_size)),
+        query=query,
+        levels=LEVELS,
+        refresh=refresh,
+        refresh_choices=REFRESH_CHOICES,
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement
 
 from ihub.audit.repository import AuditRepository
 from ihub.config import get_settings
@@ -30,17 +32,28 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
     now = utcnow()
     logs_cutoff = now - timedelta(days=params.logs_days or settings.logs_retention_days)
     audit_cutoff = now - timedelta(days=params.audit_days or settings.audit_retention_days)
-    targets: list[tuple[str, TenantRepository[object], object]] = [
-        ("integration logs", IntegrationLogRepository(ctx.session, ctx.tenant_id),
-         IntegrationLog.created_at < logs_cutoff),
-        ("audit log", AuditRepository(ctx.session, ctx.tenant_id), AuditLog.created_at < audit_cutoff),
-        ("sessions", UserSessionRepository(ctx.session, ctx.tenant_id), UserSession.expires_at <= now),
+    targets: list[tuple[str, TenantRepository[Any], ColumnElement[bool]]] = [
+        (
+            "integration logs",
+            IntegrationLogRepository(ctx.session, ctx.tenant_id),
+            IntegrationLog.created_at < logs_cutoff,
+        ),
+        (
+            "audit log",
+            AuditRepository(ctx.session, ctx.tenant_id),
+            AuditLog.created_at < audit_cutoff,
+        ),
+        (
+            "sessions",
+            UserSessionRepository(ctx.session, ctx.tenant_id),
+            UserSession.expires_at <= now,
+        ),
     ]
     ctx.declare_steps(*(name for name, _, _ in targets))
     for name, repository, condition in targets:
         step = ctx.step(name)
         while True:
-            deleted = repository.delete_where(condition, limit=BATCH)  # type: ignore[arg-type]
+            deleted = repository.delete_where(condition, limit=BATCH)
             step.add(processed=deleted)
             ctx.save()
             if deleted < BATCH:

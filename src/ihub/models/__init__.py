@@ -4,6 +4,7 @@ from ihub.models.api_key import ApiKey
 from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
 from ihub.models.integration_log import IntegrationLog
+from ihub.models.product import Product
 from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
 from ihub.models.schedule import Schedule
@@ -17,6 +18,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "IntegrationLog",
+    "Product",
     "RecordModel",
     "Role",
     "Run",

@@ -16,7 +16,9 @@ class AuditLog(TenantMixin, Base):
     __tablename__ = "audit_logs"
     __table_args__ = (
         Index("ix_audit_logs_tenant_id_created_at", "tenant_id", "created_at"),
-        Index("ix_audit_logs_tenant_id_object_type_object_id", "tenant_id", "object_type", "object_id"),
+        Index(
+            "ix_audit_logs_tenant_id_object_type_object_id", "tenant_id", "object_type", "object_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

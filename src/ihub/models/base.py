@@ -30,6 +30,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSONType,
+        list[dict[str, Any]]: JSONType,
         uuid.UUID: Uuid(),
     }
 
@@ -47,7 +48,7 @@ class TenantMixin:
     """Marks a tenant-owned table; only ``kit.repository.TenantRepository`` queries it."""
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805 - SQLAlchemy passes the class
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
 
 

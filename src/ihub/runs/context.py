@@ -121,8 +121,16 @@ class RunContext:
 
     def _new_step(self, name: str) -> RunStep:
         row = RunStep(
-            tenant_id=self.tenant_id, run_id=self.run_id, position=len(self._steps), name=name,
-            status=StepStatus.pending, processed=0, inserted=0, updated=0, unchanged=0, errors=0,
+            tenant_id=self.tenant_id,
+            run_id=self.run_id,
+            position=len(self._steps),
+            name=name,
+            status=StepStatus.pending,
+            processed=0,
+            inserted=0,
+            updated=0,
+            unchanged=0,
+            errors=0,
         )
         self.session.add(row)
         self._steps[name] = row

@@ -34,7 +34,9 @@ def count(ctx: RunContext, params: CounterParams) -> None:
             for item in range(position + 1, end + 1):
                 time.sleep(params.delay_ms / 1000)
                 if params.error_every and item % params.error_every == 0:
-                    step.error("divisible by error_every", external_id=str(item), field="n", value=item)
+                    step.error(
+                        "divisible by error_every", external_id=str(item), field="n", value=item
+                    )
                     step.add(processed=1)
                 else:
                     step.add(processed=1, inserted=1)

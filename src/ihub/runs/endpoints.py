@@ -42,12 +42,21 @@ def list_runs(
 ) -> Page[RunRead]:
     """List runs, newest first."""
     runs, total = service.list_runs(
-        session, principal.tenant_id, page, kind=kind, status=status or [],
-        connection_id=connection_id, schedule_id=schedule_id, since=since, until=until,
+        session,
+        principal.tenant_id,
+        page,
+        kind=kind,
+        status=status or [],
+        connection_id=connection_id,
+        schedule_id=schedule_id,
+        since=since,
+        until=until,
     )
     return Page(
-        items=[service.document(run) for run in runs], total=total,
-        page=page.page, page_size=page.page_size,
+        items=[service.document(run) for run in runs],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
     )
 
 
@@ -55,8 +64,13 @@ def list_runs(
 def start_run(principal: Operator, session: SessionDep, body: RunCreate) -> RunRead:
     """Start a run of any kind by hand."""
     run = service.create_run(
-        session, principal.tenant_id, body.kind, body.params, actor=principal.actor,
-        trigger="api", connection_id=body.connection_id,
+        session,
+        principal.tenant_id,
+        body.kind,
+        body.params,
+        actor=principal.actor,
+        trigger="api",
+        connection_id=body.connection_id,
     )
     return service.document(run)
 
@@ -66,7 +80,9 @@ def list_kinds(principal: Viewer) -> list[RunKindRead]:
     """The run kinds this installation knows, with their parameter schemas."""
     return [
         RunKindRead(
-            name=kind.name, title=kind.title, schedulable=kind.schedulable,
+            name=kind.name,
+            title=kind.title,
+            schedulable=kind.schedulable,
             needs_connection=kind.needs_connection,
             params_schema=kind.params_model.model_json_schema(),
         )
@@ -83,7 +99,9 @@ def get_run(principal: Viewer, session: SessionDep, run_id: uuid.UUID) -> RunRea
 @router.post("/{run_id}/cancel", response_model=RunRead, status_code=202)
 def cancel_run(principal: Operator, session: SessionDep, run_id: uuid.UUID) -> RunRead:
     """Ask a run to stop; a running one stops within its current slice of work."""
-    return service.document(service.cancel_run(session, principal.tenant_id, principal.actor, run_id))
+    return service.document(
+        service.cancel_run(session, principal.tenant_id, principal.actor, run_id)
+    )
 
 
 @router.get("/{run_id}/errors", response_model=Page[RunErrorRead])
@@ -97,8 +115,10 @@ def list_run_errors(
     """Per-record errors of a run, in the order they happened."""
     errors, total = service.list_errors(session, principal.tenant_id, run_id, page, step)
     return Page(
-        items=[RunErrorRead.model_validate(e) for e in errors], total=total,
-        page=page.page, page_size=page.page_size,
+        items=[RunErrorRead.model_validate(e) for e in errors],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
     )
 
 

@@ -26,7 +26,7 @@ class RunRepository(TenantRepository[Run]):
         schedule_id: uuid.UUID | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> Select[tuple[Run]]:
+    ) -> Select[Run]:
         stmt = self.select().options(selectinload(Run.steps))
         if kind:
             stmt = stmt.where(Run.kind == kind)
@@ -59,7 +59,7 @@ class RunRepository(TenantRepository[Run]):
 class RunErrorRepository(TenantRepository[RunError]):
     model = RunError
 
-    def for_run(self, run_id: uuid.UUID, step: str | None = None) -> Select[tuple[RunError]]:
+    def for_run(self, run_id: uuid.UUID, step: str | None = None) -> Select[RunError]:
         stmt = self.select(RunError.run_id == run_id)
         if step:
             stmt = stmt.where(RunError.step == step)
@@ -85,7 +85,9 @@ class WorkerRunQueries:
         """Move a queued run to running; False when another worker has it or it is done."""
         result = self.session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.status == RunStatus.queued, Run.cancel_requested_at.is_(None))
+            .where(
+                Run.id == run_id, Run.status == RunStatus.queued, Run.cancel_requested_at.is_(None)
+            )
             .values(
                 status=RunStatus.running,
                 attempt=Run.attempt + 1,

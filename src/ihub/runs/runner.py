@@ -121,8 +121,14 @@ def _finalize(session: Session, run: Run, status: RunStatus, error: str | None) 
     level = {"failed": "error", "completed_with_errors": "warning"}.get(status.value, "info")
     message = f"{kind.title} {status.value.replace('_', ' ')}" + (f": {error}" if error else ".")
     logs.write(
-        session, run.tenant_id, system=kind.system, step="run", status=status.value,
-        message=message, level=level, run_id=run.id,
+        session,
+        run.tenant_id,
+        system=kind.system,
+        step="run",
+        status=status.value,
+        message=message,
+        level=level,
+        run_id=run.id,
         details={"steps": {s.name: service.step_counters(s) for s in run.steps}},
     )
     log.info("run_finished", status=status.value, error=error)
@@ -136,7 +142,9 @@ def _retry_later(run: Run, exc: Transient) -> None:
             return
         if fresh.attempt >= settings.run_max_attempts:
             _finalize(
-                session, fresh, RunStatus.failed,
+                session,
+                fresh,
+                RunStatus.failed,
                 f"Gave up after {fresh.attempt} attempts: {exc}",
             )
             return
@@ -145,8 +153,14 @@ def _retry_later(run: Run, exc: Transient) -> None:
         fresh.error = f"Attempt {fresh.attempt} failed, retrying in {delay:.0f} s: {exc}"
         fresh.enqueued_at = utcnow()
         logs.write(
-            session, fresh.tenant_id, system=get_kind(fresh.kind).system, step="run",
-            status="retrying", level="warning", run_id=fresh.id, message=fresh.error,
+            session,
+            fresh.tenant_id,
+            system=get_kind(fresh.kind).system,
+            step="run",
+            status="retrying",
+            level="warning",
+            run_id=fresh.id,
+            message=fresh.error,
         )
         run_id = fresh.id
         after_commit(session, lambda: service.enqueue(run_id, countdown=delay))

@@ -30,7 +30,10 @@ def enqueue(run_id: uuid.UUID, countdown: float | None = None) -> None:
 
 
 def concurrency_key(
-    tenant_id: uuid.UUID, kind: RunKind, connection_id: uuid.UUID | None, schedule_id: uuid.UUID | None
+    tenant_id: uuid.UUID,
+    kind: RunKind,
+    connection_id: uuid.UUID | None,
+    schedule_id: uuid.UUID | None,
 ) -> str | None:
     if kind.exclusive:
         return f"{tenant_id}:{kind.name}:{connection_id or '-'}"
@@ -93,7 +96,12 @@ def create_run(
     except IntegrityError:
         raise Conflict(f"A {kind.name} run is already active; wait for it or cancel it.") from None
     audit.record(
-        session, tenant_id, actor, "run.created", "run", run.id,
+        session,
+        tenant_id,
+        actor,
+        "run.created",
+        "run",
+        run.id,
         {"kind": kind.name, "trigger": trigger},
     )
     run_id = run.id

@@ -7,6 +7,7 @@ A resumed run starts from its last committed checkpoint. The claim in the runner
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import structlog
 from sqlalchemy.orm import Session
@@ -40,8 +41,13 @@ def sweep(session: Session, settings: Settings) -> dict[str, int]:
             run.enqueued_at = now
             resumed.append(run.id)
         logs.write(
-            session, run.tenant_id, system=system, step="run", status=run.status.value,
-            level="warning", run_id=run.id,
+            session,
+            run.tenant_id,
+            system=system,
+            step="run",
+            status=run.status.value,
+            level="warning",
+            run_id=run.id,
             message=f"No heartbeat since {run.heartbeat_at:%H:%M:%S} UTC from {run.worker}; "
             + ("giving up." if run.status == RunStatus.failed else "resuming from checkpoint."),
         )
@@ -51,7 +57,7 @@ def sweep(session: Session, settings: Settings) -> dict[str, int]:
         run.enqueued_at = now
         resent.append(run.id)
     for run_id in [*resumed, *resent]:
-        after_commit(session, lambda run_id=run_id: service.enqueue(run_id))
+        after_commit(session, partial(service.enqueue, run_id))
     if resumed or failed or resent:
         log.warning("sweep", resumed=len(resumed), failed=failed, resent=len(resent))
     return {"resumed": len(resumed), "failed": failed, "resent": len(resent)}

@@ -46,9 +46,15 @@ def runs_page(
     )
     kinds = all_kinds()
     return render(
-        request, "runs/_table.html" if partial else "runs/list.html", principal,
-        runs=[service.document(r) for r in runs], total=total, page=page,
-        pages=max(1, -(-total // params.page_size)), kinds=kinds, statuses=list(RunStatus),
+        request,
+        "runs/_table.html" if partial else "runs/list.html",
+        principal,
+        runs=[service.document(r) for r in runs],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // params.page_size)),
+        kinds=kinds,
+        statuses=list(RunStatus),
         filters={"kind": kind or "", "status": [s.value for s in wanted]},
         default_params={k.name: _defaults(k.name) for k in kinds},
     )
@@ -93,9 +99,15 @@ def run_page(
     logs = IntegrationLogRepository(session, principal.tenant_id)
     entries = logs.list(logs.search(LogFilter(run_id=run_id)).limit(20))
     return render(
-        request, "runs/detail.html", principal, run=service.document(run), errors=errors,
-        errors_total=errors_total, errors_page=errors_page,
-        errors_pages=max(1, -(-errors_total // params.page_size)), logs=entries,
+        request,
+        "runs/detail.html",
+        principal,
+        run=service.document(run),
+        errors=errors,
+        errors_total=errors_total,
+        errors_page=errors_page,
+        errors_pages=max(1, -(-errors_total // params.page_size)),
+        logs=entries,
     )
 
 

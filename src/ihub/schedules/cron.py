@@ -12,7 +12,9 @@ def is_valid(expression: str) -> bool:
     return bool(croniter.is_valid(expression))
 
 
-def next_fire_times(expression: str, timezone: str, after: datetime, count: int = 1) -> list[datetime]:
+def next_fire_times(
+    expression: str, timezone: str, after: datetime, count: int = 1
+) -> list[datetime]:
     """The next ``count`` moments (UTC) strictly after ``after``, evaluated in ``timezone``.
 
     Evaluating in local time is what makes "weekdays 09:00 Moscow time" mean 09:00 there,

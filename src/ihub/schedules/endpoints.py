@@ -21,14 +21,21 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 @router.get("", response_model=Page[ScheduleRead])
 def list_schedules(
-    principal: Viewer, session: SessionDep, page: PageQuery, kind: str | None = None,
+    principal: Viewer,
+    session: SessionDep,
+    page: PageQuery,
+    kind: str | None = None,
     enabled: bool | None = None,
 ) -> Page[ScheduleRead]:
     """List schedules by name."""
-    items, total = service.list_schedules(session, principal.tenant_id, page, kind=kind, enabled=enabled)
+    items, total = service.list_schedules(
+        session, principal.tenant_id, page, kind=kind, enabled=enabled
+    )
     return Page(
-        items=[ScheduleRead.model_validate(s) for s in items], total=total,
-        page=page.page, page_size=page.page_size,
+        items=[ScheduleRead.model_validate(s) for s in items],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
     )
 
 
@@ -36,13 +43,17 @@ def list_schedules(
 def create_schedule(principal: Admin, session: SessionDep, body: ScheduleCreate) -> ScheduleRead:
     """Create a schedule; its next run time is computed in its timezone."""
     tenant = tenants.get_tenant(session, principal.tenant_id)
-    return ScheduleRead.model_validate(service.create_schedule(session, tenant, principal.actor, body))
+    return ScheduleRead.model_validate(
+        service.create_schedule(session, tenant, principal.actor, body)
+    )
 
 
 @router.get("/{schedule_id}", response_model=ScheduleRead)
 def get_schedule(principal: Viewer, session: SessionDep, schedule_id: uuid.UUID) -> ScheduleRead:
     """One schedule."""
-    return ScheduleRead.model_validate(service.get_schedule(session, principal.tenant_id, schedule_id))
+    return ScheduleRead.model_validate(
+        service.get_schedule(session, principal.tenant_id, schedule_id)
+    )
 
 
 @router.patch("/{schedule_id}", response_model=ScheduleRead)
@@ -50,7 +61,9 @@ def update_schedule(
     principal: Admin, session: SessionDep, schedule_id: uuid.UUID, body: ScheduleUpdate
 ) -> ScheduleRead:
     """Change a schedule; enabling or changing the cron recomputes the next run time."""
-    schedule = service.update_schedule(session, principal.tenant_id, principal.actor, schedule_id, body)
+    schedule = service.update_schedule(
+        session, principal.tenant_id, principal.actor, schedule_id, body
+    )
     return ScheduleRead.model_validate(schedule)
 
 

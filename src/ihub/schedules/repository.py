@@ -13,7 +13,7 @@ from ihub.models import Schedule
 class ScheduleRepository(TenantRepository[Schedule]):
     model = Schedule
 
-    def search(self, *, kind: str | None = None, enabled: bool | None = None) -> Select[tuple[Schedule]]:
+    def search(self, *, kind: str | None = None, enabled: bool | None = None) -> Select[Schedule]:
         stmt = self.select()
         if kind:
             stmt = stmt.where(Schedule.kind == kind)

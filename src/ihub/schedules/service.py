@@ -32,7 +32,9 @@ def _snapshot(schedule: Schedule) -> dict[str, Any]:
     return {field: getattr(schedule, field) for field in _AUDITED}
 
 
-def _schedulable(kind_name: str, params: dict[str, Any], connection_id: uuid.UUID | None) -> dict[str, Any]:
+def _schedulable(
+    kind_name: str, params: dict[str, Any], connection_id: uuid.UUID | None
+) -> dict[str, Any]:
     kind = get_kind(kind_name)
     if not kind.schedulable:
         raise Unprocessable(f"Runs of {kind.name} cannot be scheduled.")
@@ -55,7 +57,9 @@ def create_schedule(
     )
     schedule.next_run_at = _next(schedule, utcnow())
     ScheduleRepository(session, tenant.id).add(schedule)
-    audit.record(session, tenant.id, actor, "schedule.created", "schedule", schedule.id, _snapshot(schedule))
+    audit.record(
+        session, tenant.id, actor, "schedule.created", "schedule", schedule.id, _snapshot(schedule)
+    )
     return schedule
 
 
@@ -67,7 +71,11 @@ def get_schedule(session: Session, tenant_id: uuid.UUID, schedule_id: uuid.UUID)
 
 
 def list_schedules(
-    session: Session, tenant_id: uuid.UUID, params: PageParams, *, kind: str | None = None,
+    session: Session,
+    tenant_id: uuid.UUID,
+    params: PageParams,
+    *,
+    kind: str | None = None,
     enabled: bool | None = None,
 ) -> tuple[Sequence[Schedule], int]:
     repository = ScheduleRepository(session, tenant_id)
@@ -75,7 +83,11 @@ def list_schedules(
 
 
 def update_schedule(
-    session: Session, tenant_id: uuid.UUID, actor: Actor, schedule_id: uuid.UUID, data: ScheduleUpdate
+    session: Session,
+    tenant_id: uuid.UUID,
+    actor: Actor,
+    schedule_id: uuid.UUID,
+    data: ScheduleUpdate,
 ) -> Schedule:
     schedule = get_schedule(session, tenant_id, schedule_id)
     before = _snapshot(schedule)
@@ -86,16 +98,31 @@ def update_schedule(
         setattr(schedule, field, value)
     schedule.next_run_at = _next(schedule, utcnow())
     audit.record(
-        session, tenant_id, actor, "schedule.updated", "schedule", schedule.id,
+        session,
+        tenant_id,
+        actor,
+        "schedule.updated",
+        "schedule",
+        schedule.id,
         audit.diff(before, _snapshot(schedule)),
     )
     return schedule
 
 
-def delete_schedule(session: Session, tenant_id: uuid.UUID, actor: Actor, schedule_id: uuid.UUID) -> None:
+def delete_schedule(
+    session: Session, tenant_id: uuid.UUID, actor: Actor, schedule_id: uuid.UUID
+) -> None:
     schedule = get_schedule(session, tenant_id, schedule_id)
     ScheduleRepository(session, tenant_id).delete(schedule)
-    audit.record(session, tenant_id, actor, "schedule.deleted", "schedule", schedule_id, {"name": schedule.name})
+    audit.record(
+        session,
+        tenant_id,
+        actor,
+        "schedule.deleted",
+        "schedule",
+        schedule_id,
+        {"name": schedule.name},
+    )
 
 
 def run_now(session: Session, tenant_id: uuid.UUID, actor: Actor, schedule_id: uuid.UUID) -> Run:
@@ -115,8 +142,14 @@ def _next(schedule: Schedule, after: datetime) -> datetime | None:
 
 def _start(session: Session, schedule: Schedule, actor: Actor, *, trigger: str) -> Run:
     run = runs.create_run(
-        session, schedule.tenant_id, schedule.kind, schedule.params, actor=actor,
-        trigger=trigger, connection_id=schedule.connection_id, schedule_id=schedule.id,
+        session,
+        schedule.tenant_id,
+        schedule.kind,
+        schedule.params,
+        actor=actor,
+        trigger=trigger,
+        connection_id=schedule.connection_id,
+        schedule_id=schedule.id,
     )
     schedule.last_run_at = run.created_at
     schedule.last_run_id = run.id
@@ -149,6 +182,12 @@ def tick(session: Session) -> dict[str, int]:
 
 def _note(session: Session, schedule: Schedule, status: str, level: str, message: str) -> None:
     logs.write(
-        session, schedule.tenant_id, system="ihub", step="schedule", status=status, level=level,
-        message=f"Schedule {schedule.name!r}: {message}", details={"schedule_id": str(schedule.id)},
+        session,
+        schedule.tenant_id,
+        system="ihub",
+        step="schedule",
+        status=status,
+        level=level,
+        message=f"Schedule {schedule.name!r}: {message}",
+        details={"schedule_id": str(schedule.id)},
     )

@@ -25,15 +25,28 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _page(
-    request: Request, principal: Any, session: Session, *, error: str | None = None,
-    form: dict[str, Any] | None = None, status: int = 200, editing: uuid.UUID | None = None,
+    request: Request,
+    principal: Any,
+    session: Session,
+    *,
+    error: str | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+    editing: uuid.UUID | None = None,
 ) -> HTMLResponse:
-    schedules, _ = service.list_schedules(session, principal.tenant_id, PageParams(page=1, page_size=500))
+    schedules, _ = service.list_schedules(
+        session, principal.tenant_id, PageParams(page=1, page_size=500)
+    )
     tenant = tenants.get_tenant(session, principal.tenant_id)
     return render(
-        request, "schedules.html", principal, status, schedules=schedules,
+        request,
+        "schedules.html",
+        principal,
+        status,
+        schedules=schedules,
         upcoming={s.id: service.upcoming(s) for s in schedules if s.enabled},
-        kinds=[k for k in all_kinds() if k.schedulable], error=error,
+        kinds=[k for k in all_kinds() if k.schedulable],
+        error=error,
         form=form or {"timezone": tenant.timezone, "params": "{}", "enabled": True},
         editing=editing,
     )
@@ -55,8 +68,14 @@ def schedules_page(
     form = None
     if edit is not None:
         s = service.get_schedule(session, principal.tenant_id, edit)
-        form = {"name": s.name, "kind": s.kind, "cron": s.cron, "timezone": s.timezone,
-                "params": json.dumps(s.params, indent=2), "enabled": s.enabled}
+        form = {
+            "name": s.name,
+            "kind": s.kind,
+            "cron": s.cron,
+            "timezone": s.timezone,
+            "params": json.dumps(s.params, indent=2),
+            "enabled": s.enabled,
+        }
     return _page(request, principal, session, form=form, editing=edit)
 
 
@@ -73,23 +92,40 @@ def save_schedule(
     enabled: Annotated[bool, Form()] = False,
     schedule_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> Response:
-    form = {"name": name, "kind": kind, "cron": cron, "timezone": timezone, "params": params,
-            "enabled": enabled}
+    form = {
+        "name": name,
+        "kind": kind,
+        "cron": cron,
+        "timezone": timezone,
+        "params": params,
+        "enabled": enabled,
+    }
     try:
         parsed = json.loads(params or "{}")
         if schedule_id is None:
             tenant = tenants.get_tenant(session, principal.tenant_id)
-            data = ScheduleCreate(name=name, kind=kind, cron=cron, timezone=timezone, params=parsed,
-                                  enabled=enabled)
+            data = ScheduleCreate(
+                name=name, kind=kind, cron=cron, timezone=timezone, params=parsed, enabled=enabled
+            )
             service.create_schedule(session, tenant, principal.actor, data)
         else:
-            update = ScheduleUpdate(name=name, cron=cron, timezone=timezone, params=parsed,
-                                    enabled=enabled)
-            service.update_schedule(session, principal.tenant_id, principal.actor, schedule_id, update)
+            update = ScheduleUpdate(
+                name=name, cron=cron, timezone=timezone, params=parsed, enabled=enabled
+            )
+            service.update_schedule(
+                session, principal.tenant_id, principal.actor, schedule_id, update
+            )
     except (IhubError, ValidationError, ValueError) as exc:
         session.rollback()
-        return _page(request, principal, session, error=_error_text(exc), form=form, status=422,
-                     editing=schedule_id)
+        return _page(
+            request,
+            principal,
+            session,
+            error=_error_text(exc),
+            form=form,
+            status=422,
+            editing=schedule_id,
+        )
     return RedirectResponse("/schedules", status_code=303)
 
 
@@ -97,7 +133,10 @@ def save_schedule(
 def toggle_schedule(principal: UiAdmin, session: SessionDep, schedule_id: uuid.UUID) -> Response:
     schedule = service.get_schedule(session, principal.tenant_id, schedule_id)
     service.update_schedule(
-        session, principal.tenant_id, principal.actor, schedule_id,
+        session,
+        principal.tenant_id,
+        principal.actor,
+        schedule_id,
         ScheduleUpdate(enabled=not schedule.enabled),
     )
     return RedirectResponse("/schedules", status_code=303)

@@ -118,7 +118,9 @@ def authenticate(request: Request, session: Annotated[Session, Depends(get_sessi
 def require(role: Role) -> object:
     def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.role.allows(role):
-            raise PermissionDenied(f"This needs the {role.value} role; you have {principal.role.value}.")
+            raise PermissionDenied(
+                f"This needs the {role.value} role; you have {principal.role.value}."
+            )
         return principal
 
     return dependency

@@ -10,6 +10,7 @@ from ihub.db import get_session
 from ihub.kit.pagination import Page, PageQuery
 from ihub.tenants import service
 from ihub.tenants.auth import Admin, Viewer
+from ihub.tenants.passwords import generate_password
 from ihub.tenants.repository import ApiKeyRepository, UserRepository
 from ihub.tenants.schemas import (
     ApiKeyCreate,
@@ -32,10 +33,17 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def me(principal: Viewer, session: SessionDep) -> Me:
     """Who the credential belongs to."""
     tenant = service.get_tenant(session, principal.tenant_id)
-    user = service.get_user(session, principal.tenant_id, principal.user_id) if principal.user_id else None
+    user = (
+        service.get_user(session, principal.tenant_id, principal.user_id)
+        if principal.user_id
+        else None
+    )
     return Me(
-        tenant=TenantRead.model_validate(tenant), role=principal.role, via=principal.via,
-        label=principal.label, user=UserRead.model_validate(user) if user else None,
+        tenant=TenantRead.model_validate(tenant),
+        role=principal.role,
+        via=principal.via,
+        label=principal.label,
+        user=UserRead.model_validate(user) if user else None,
     )
 
 
@@ -57,16 +65,23 @@ def list_users(principal: Admin, session: SessionDep, page: PageQuery) -> Page[U
     """Users of the tenant."""
     repository = UserRepository(session, principal.tenant_id)
     rows, total = repository.page(repository.select().order_by(repository.model.email), page)
-    return Page(items=[UserRead.model_validate(u) for u in rows], total=total, page=page.page, page_size=page.page_size)
+    return Page(
+        items=[UserRead.model_validate(u) for u in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
 
 
 @router.post("/users", response_model=UserCreated, status_code=201)
 def create_user(principal: Admin, session: SessionDep, body: UserCreate) -> UserCreated:
     """Add a user; without a password one is generated and returned once."""
-    generated = None if body.password else service.generate_password()
+    generated = None if body.password else generate_password()
     data = body.model_copy(update={"password": body.password or generated})
     user = service.create_user(session, principal.tenant_id, principal.actor, data)
-    return UserCreated.model_validate({**UserRead.model_validate(user).model_dump(), "password": generated})
+    return UserCreated.model_validate(
+        {**UserRead.model_validate(user).model_dump(), "password": generated}
+    )
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
@@ -76,7 +91,9 @@ def get_user(principal: Admin, session: SessionDep, user_id: uuid.UUID) -> UserR
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(principal: Admin, session: SessionDep, user_id: uuid.UUID, body: UserUpdate) -> UserRead:
+def update_user(
+    principal: Admin, session: SessionDep, user_id: uuid.UUID, body: UserUpdate
+) -> UserRead:
     """Change role, name, password or deactivate; sessions end on password change."""
     return UserRead.model_validate(
         service.update_user(session, principal.tenant_id, principal.actor, user_id, body)
@@ -94,18 +111,31 @@ def delete_user(principal: Admin, session: SessionDep, user_id: uuid.UUID) -> Re
 def list_api_keys(principal: Admin, session: SessionDep, page: PageQuery) -> Page[ApiKeyRead]:
     """API keys of the tenant, revoked ones included; secrets are never shown again."""
     repository = ApiKeyRepository(session, principal.tenant_id)
-    rows, total = repository.page(repository.select().order_by(repository.model.created_at.desc()), page)
-    return Page(items=[ApiKeyRead.model_validate(k) for k in rows], total=total, page=page.page, page_size=page.page_size)
+    rows, total = repository.page(
+        repository.select().order_by(repository.model.created_at.desc()), page
+    )
+    return Page(
+        items=[ApiKeyRead.model_validate(k) for k in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
 def create_api_key(principal: Admin, session: SessionDep, body: ApiKeyCreate) -> ApiKeyCreated:
     """Create a key; the response holds the secret, shown this once."""
     key, api_key = service.create_api_key(
-        session, principal.tenant_id, principal.actor, body, actor_role=principal.role,
+        session,
+        principal.tenant_id,
+        principal.actor,
+        body,
+        actor_role=principal.role,
         created_by_user_id=principal.user_id,
     )
-    return ApiKeyCreated.model_validate({**ApiKeyRead.model_validate(api_key).model_dump(), "key": key})
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyRead.model_validate(api_key).model_dump(), "key": key}
+    )
 
 
 @router.get("/api-keys/{key_id}", response_model=ApiKeyRead)

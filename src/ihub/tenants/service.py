@@ -78,7 +78,9 @@ def update_tenant(session: Session, tenant: Tenant, actor: Actor, data: TenantUp
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(tenant, field, value)
     after = {"name": tenant.name, "timezone": tenant.timezone}
-    audit.record(session, tenant.id, actor, "tenant.updated", "tenant", tenant.id, audit.diff(before, after))
+    audit.record(
+        session, tenant.id, actor, "tenant.updated", "tenant", tenant.id, audit.diff(before, after)
+    )
     return tenant
 
 
@@ -97,7 +99,12 @@ def create_user(session: Session, tenant_id: uuid.UUID, actor: Actor, data: User
         )
     )
     audit.record(
-        session, tenant_id, actor, "user.created", "user", user.id,
+        session,
+        tenant_id,
+        actor,
+        "user.created",
+        "user",
+        user.id,
         {"email": user.email, "role": user.role},
     )
     return user
@@ -180,7 +187,12 @@ def create_api_key(
         )
     )
     audit.record(
-        session, tenant_id, actor, "api_key.created", "api_key", api_key.id,
+        session,
+        tenant_id,
+        actor,
+        "api_key.created",
+        "api_key",
+        api_key.id,
         {"name": data.name, "role": data.role},
     )
     return key, api_key
@@ -200,7 +212,13 @@ def revoke_api_key(
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
         audit.record(
-            session, tenant_id, actor, "api_key.revoked", "api_key", api_key.id, {"name": api_key.name}
+            session,
+            tenant_id,
+            actor,
+            "api_key.revoked",
+            "api_key",
+            api_key.id,
+            {"name": api_key.name},
         )
     return api_key
 

@@ -35,12 +35,20 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def _login_page(request: Request, next_url: str, error: str | None = None, status: int = 200) -> HTMLResponse:
+def _login_page(
+    request: Request, next_url: str, error: str | None = None, status: int = 200
+) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", None, status, next=next_url, error=error, login_csrf=token)
+    response = render(
+        request, "login.html", None, status, next=next_url, error=error, login_csrf=token
+    )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-        secure=get_settings().secure_cookies, max_age=3600,
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().secure_cookies,
+        max_age=3600,
     )
     return response
 
@@ -69,15 +77,23 @@ def login(
         if wait is not None:
             return _login_page(request, next_url, f"auth.too_many:{wait}", 429)
     opened = service.login(
-        session, email, password, hours=settings.session_hours, ip=client_ip,
+        session,
+        email,
+        password,
+        hours=settings.session_hours,
+        ip=client_ip,
         user_agent=request.headers.get("user-agent", ""),
     )
     if opened is None:
         return _login_page(request, next_url, "auth.failed", 401)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, opened.token, httponly=True, samesite="lax",
-        secure=settings.secure_cookies, max_age=settings.session_hours * 3600,
+        SESSION_COOKIE,
+        opened.token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
@@ -102,14 +118,26 @@ def switch_language(code: str, next: str | None = None) -> Response:
 
 
 def _api_keys_page(
-    request: Request, principal: UiAdmin, session: Session, *, created: str | None = None,
-    error: str | None = None, status: int = 200,
+    request: Request,
+    principal: UiAdmin,
+    session: Session,
+    *,
+    created: str | None = None,
+    error: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     repository = ApiKeyRepository(session, principal.tenant_id)
     keys = repository.list(repository.select().order_by(repository.model.created_at.desc()))
     return render(
-        request, "api_keys.html", principal, status, keys=keys, roles=list(Role),
-        created=created, error=error, now=utcnow(),
+        request,
+        "api_keys.html",
+        principal,
+        status,
+        keys=keys,
+        roles=list(Role),
+        created=created,
+        error=error,
+        now=utcnow(),
     )
 
 
@@ -130,8 +158,11 @@ def create_api_key(
     try:
         expires = datetime.fromisoformat(expires_at).replace(tzinfo=UTC) if expires_at else None
         key, _ = service.create_api_key(
-            session, principal.tenant_id, principal.actor,
-            ApiKeyCreate(name=name, role=role, expires_at=expires), actor_role=principal.role,
+            session,
+            principal.tenant_id,
+            principal.actor,
+            ApiKeyCreate(name=name, role=role, expires_at=expires),
+            actor_role=principal.role,
             created_by_user_id=principal.user_id,
         )
     except (IhubError, ValueError) as exc:

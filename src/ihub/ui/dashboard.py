@@ -33,14 +33,22 @@ def dashboard(
     )
     recent, _ = runs.list_runs(session, principal.tenant_id, PageParams(page=1, page_size=10))
     logs = IntegrationLogRepository(session, principal.tenant_id)
-    _, log_errors = logs.page(logs.search(LogFilter(since=day_ago, level=("error",))), PageParams(page=1, page_size=1))
+    _, log_errors = logs.page(
+        logs.search(LogFilter(since=day_ago, level=("error",))), PageParams(page=1, page_size=1)
+    )
     schedules = ScheduleRepository(session, principal.tenant_id)
     upcoming = schedules.list(
         schedules.search(enabled=True).order_by(None).order_by(Schedule.next_run_at).limit(5)
     )
     return render(
-        request, "dashboard.html", principal,
-        counts=counts, runs_24h=sum(counts.values()), failed_24h=counts.get("failed", 0),
-        log_errors=log_errors, active=[runs.document(r) for r in active],
-        recent=[runs.document(r) for r in recent], upcoming=upcoming,
+        request,
+        "dashboard.html",
+        principal,
+        counts=counts,
+        runs_24h=sum(counts.values()),
+        failed_24h=counts.get("failed", 0),
+        log_errors=log_errors,
+        active=[runs.document(r) for r in active],
+        recent=[runs.document(r) for r in recent],
+        upcoming=upcoming,
     )

@@ -32,7 +32,9 @@ def ui_error(request: Request, exc: IhubError) -> Response:
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
     principal = getattr(request.state, "principal", None)
-    return render(request, "error.html", principal, exc.status_code, title=exc.title, detail=exc.message)
+    return render(
+        request, "error.html", principal, exc.status_code, title=exc.title, detail=exc.message
+    )
 
 
 def ui_not_found(request: Request) -> HTMLResponse:

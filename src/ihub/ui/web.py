@@ -98,7 +98,10 @@ UiAdmin = Annotated[Principal, Depends(require_ui(Role.admin))]
 
 
 def render(
-    request: Request, template: str, principal: Principal | None = None, status_code: int = 200,
+    request: Request,
+    template: str,
+    principal: Principal | None = None,
+    status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
     lang = language(request)
