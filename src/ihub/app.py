@@ -19,6 +19,7 @@ from ihub.db import get_database
 from ihub.errors import IhubError, add_exception_handlers
 from ihub.health.endpoints import router as health_router
 from ihub.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TimeoutMiddleware
+from ihub.sandbox import mount_sandboxes
 from ihub.ui import routes as ui
 from ihub.ui.web import STATIC_DIR
 
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.demo:
+        mount_sandboxes(app)
 
     # Added innermost first: CORS, body limit, timeout, then the request context outermost.
     if settings.cors_origins:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ihub import demo
 from ihub.audit.actor import SYSTEM
+from ihub.config import Settings
 from ihub.schedules import service as schedules
 from ihub.schedules.schemas import ScheduleCreate
 from ihub.tenants import service as tenants
@@ -28,3 +30,9 @@ def first_start(session: Session, admin_email: str) -> tenants.NewTenant | None:
     if CredentialLookup(session).any_tenant():
         return None
     return create_tenant(session, name="Default", admin_email=admin_email, timezone="Europe/Moscow")
+
+
+def seed_demo(session: Session, settings: Settings) -> None:
+    """Give every tenant the demo data (sandbox connections and the like); idempotent."""
+    for tenant_id in CredentialLookup(session).tenant_ids():
+        demo.seed(session, tenant_id, settings)

@@ -80,16 +80,21 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
     import uvicorn
 
     from ihub.app import create_app
-    from ihub.bootstrap import first_start
+    from ihub.bootstrap import first_start, seed_demo
     from ihub.celery_app import celery_app
     from ihub.db import get_database
 
+    url = (
+        settings.public_url
+        if "public_url" in settings.model_fields_set
+        else f"http://{host}:{port}"
+    )
     with get_database().scope() as session:
         created = first_start(session, settings.admin_email)
+        if settings.demo:
+            seed_demo(session, settings)
     if created is not None:
-        _print_first_start(
-            settings.public_url, created.admin.email, created.admin_password, created.api_key
-        )
+        _print_first_start(url, created.admin.email, created.admin_password, created.api_key)
     with celery_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=3)
         connection.default_channel  # noqa: B018 - creates the embedded broker's tables once, here

@@ -20,7 +20,10 @@ class Product(TenantMixin, RecordModel):
     __table_args__ = (
         Index(
             "uq_products_tenant_id_connection_id_external_id",
-            "tenant_id", "connection_id", "external_id", unique=True,
+            "tenant_id",
+            "connection_id",
+            "external_id",
+            unique=True,
         ),
         Index("ix_products_tenant_id_name", "tenant_id", "name"),
         Index("ix_products_tenant_id_sku", "tenant_id", "sku"),

@@ -58,5 +58,8 @@ class CredentialLookup:
         ).one_or_none()
         return None if row is None else (row[0], row[1])
 
+    def tenant_ids(self) -> list[uuid.UUID]:
+        return list(self.session.scalars(select(Tenant.id).order_by(Tenant.created_at)))
+
     def any_tenant(self) -> bool:
         return self.session.scalar(select(Tenant.id).limit(1)) is not None

@@ -1,0 +1,1 @@
+"""Pure adapters to external systems: no FastAPI, no ORM, no Celery."""

@@ -1,0 +1,19 @@
+"""Faithful emulators of the external APIs, used by tests, benchmarks and the demo.
+
+Each emulator is a FastAPI app factory; the demo mounts them under ``/sandbox/<name>`` and
+``ihub sandbox <name>`` serves one alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+# name -> factory; each connector's issue adds its emulator here.
+SANDBOXES: dict[str, Callable[[], FastAPI]] = {}
+
+
+def mount_sandboxes(app: FastAPI) -> None:
+    for name, factory in SANDBOXES.items():
+        app.mount(f"/sandbox/{name}", factory(), name=f"sandbox-{name}")
