@@ -38,4 +38,9 @@ if PG_URL:
 if BROKER_URL:
     os.environ["IHUB_BROKER_URL"] = BROKER_URL
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.app", "tests.fixtures.worker"]
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.app",
+    "tests.fixtures.worker",
+    "tests.fixtures.browser",
+]

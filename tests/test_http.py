@@ -37,13 +37,18 @@ def test_missing_object_is_a_typed_problem(api: TestClient) -> None:
     response = api.get("/api/v1/runs/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert response.json() == {
-        "type": "urn:ihub:problem:not-found", "title": "Not found", "status": 404,
+        "type": "urn:ihub:problem:not-found",
+        "title": "Not found",
+        "status": 404,
         "detail": "Run not found.",
     }
 
 
 def test_request_id_is_echoed_or_made(api: TestClient) -> None:
-    assert api.get("/health/live", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
+    assert (
+        api.get("/health/live", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
     assert len(api.get("/health/live").headers["x-request-id"]) == 32
 
 
@@ -124,7 +129,10 @@ def test_unexpected_error_is_a_500_problem_with_the_request_id() -> None:
 def test_cors_is_off_unless_origins_are_configured(database: object) -> None:
     preflight = {"Origin": "https://bi.example", "Access-Control-Request-Method": "GET"}
     closed = TestClient(create_app(Settings()))
-    assert "access-control-allow-origin" not in closed.options("/api/v1/runs", headers=preflight).headers
+    assert (
+        "access-control-allow-origin"
+        not in closed.options("/api/v1/runs", headers=preflight).headers
+    )
     opened = TestClient(create_app(Settings(cors_origins=["https://bi.example"])))
     response = opened.options("/api/v1/runs", headers=preflight)
     assert response.headers["access-control-allow-origin"] == "https://bi.example"

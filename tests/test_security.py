@@ -23,7 +23,9 @@ def api_routes(app: FastAPI) -> list[tuple[str, str]]:
     for context in iter_route_contexts(app.routes):
         path = context.path_format or ""
         if path.startswith("/api/") and not path.startswith(PUBLIC_API_PREFIXES):
-            routes.extend((method, path) for method in sorted(context.methods or ()) if method != "HEAD")
+            routes.extend(
+                (method, path) for method in sorted(context.methods or ()) if method != "HEAD"
+            )
     return routes
 
 
@@ -31,7 +33,9 @@ def test_the_api_has_routes_to_check(app: FastAPI) -> None:
     assert len(api_routes(app)) > 20
 
 
-def test_every_api_route_answers_401_without_credentials(anonymous: TestClient, app: FastAPI) -> None:
+def test_every_api_route_answers_401_without_credentials(
+    anonymous: TestClient, app: FastAPI
+) -> None:
     failures = []
     for method, path in api_routes(app):
         url = PARAM.sub(lambda _: str(uuid.uuid4()), path)
@@ -45,9 +49,15 @@ def test_a_revoked_or_unknown_key_is_401(anonymous: TestClient, tenant: TenantHa
     headers = {"Authorization": "Bearer ihub_not-a-key"}
     assert anonymous.get("/api/v1/runs", headers=headers).status_code == 401
     key = tenant.client.post("/api/v1/api-keys", json={"name": "temp"}).json()
-    assert anonymous.get("/api/v1/runs", headers={"Authorization": f"Bearer {key['key']}"}).status_code == 200
+    assert (
+        anonymous.get("/api/v1/runs", headers={"Authorization": f"Bearer {key['key']}"}).status_code
+        == 200
+    )
     tenant.client.post(f"/api/v1/api-keys/{key['id']}/revoke")
-    assert anonymous.get("/api/v1/runs", headers={"Authorization": f"Bearer {key['key']}"}).status_code == 401
+    assert (
+        anonymous.get("/api/v1/runs", headers={"Authorization": f"Bearer {key['key']}"}).status_code
+        == 401
+    )
 
 
 def test_objects_of_another_tenant_are_not_found_on_every_object_route(
@@ -55,7 +65,9 @@ def test_objects_of_another_tenant_are_not_found_on_every_object_route(
 ) -> None:
     owner, stranger = make_tenant("Owner"), make_tenant("Stranger")
     object_routes = [(m, p) for m, p in api_routes(app) if PARAM.search(p)]
-    missing = {name for _, p in object_routes for name in PARAM.findall(p)} - OBJECT_FACTORIES.keys()
+    missing = {
+        name for _, p in object_routes for name in PARAM.findall(p)
+    } - OBJECT_FACTORIES.keys()
     assert not missing, f"add factories for {sorted(missing)} to tests/fixtures/objects.py"
     ids = {name: factory(owner) for name, factory in OBJECT_FACTORIES.items()}
 
@@ -90,5 +102,7 @@ def test_roles_limit_what_a_key_may_do(
 ) -> None:
     key = tenant.client.post("/api/v1/api-keys", json={"name": role, "role": role}).json()["key"]
     body = {"kind": "demo.counter", "params": {"count": 1}} if path.endswith("runs") else {}
-    response = anonymous.request(method, path, json=body, headers={"Authorization": f"Bearer {key}"})
+    response = anonymous.request(
+        method, path, json=body, headers={"Authorization": f"Bearer {key}"}
+    )
     assert response.status_code == expected, response.text

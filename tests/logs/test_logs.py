@@ -21,11 +21,30 @@ def entries(tenant: TenantHandle, database: Database) -> uuid.UUID:
     run_id = uuid.uuid4()
     tenant_id = uuid.UUID(tenant.tenant_id)
     with database.scope() as session:
-        logs.write(session, tenant_id, system="onec", step="products", status="ok",
-                   message="Загружено 100 товаров", run_id=run_id, details={"page": 1})
-        logs.write(session, tenant_id, system="onec", step="products", status="failed",
-                   level="error", message="HTTP 503 from 1C", run_id=run_id, payload={"body": "x"})
-        logs.write(session, tenant_id, system="allegro", step="orders", status="ok", message="5 orders")
+        logs.write(
+            session,
+            tenant_id,
+            system="onec",
+            step="products",
+            status="ok",
+            message="Загружено 100 товаров",
+            run_id=run_id,
+            details={"page": 1},
+        )
+        logs.write(
+            session,
+            tenant_id,
+            system="onec",
+            step="products",
+            status="failed",
+            level="error",
+            message="HTTP 503 from 1C",
+            run_id=run_id,
+            payload={"body": "x"},
+        )
+        logs.write(
+            session, tenant_id, system="allegro", step="orders", status="ok", message="5 orders"
+        )
         old = logs.write(session, tenant_id, system="ihub", step="run", status="ok", message="old")
         old.created_at = utcnow() - timedelta(days=3)
     return run_id
@@ -37,18 +56,26 @@ def messages(response_json: dict[str, object]) -> list[str]:
 
 class TestFilters:
     def test_each_filter(self, api: TestClient, entries: uuid.UUID) -> None:
-        assert messages(api.get("/api/v1/logs", params={"level": "error"}).json()) == ["HTTP 503 from 1C"]
+        assert messages(api.get("/api/v1/logs", params={"level": "error"}).json()) == [
+            "HTTP 503 from 1C"
+        ]
         assert len(messages(api.get("/api/v1/logs", params={"system": "onec"}).json())) == 2
         assert messages(api.get("/api/v1/logs", params={"step": "orders"}).json()) == ["5 orders"]
-        assert messages(api.get("/api/v1/logs", params={"status": "failed"}).json()) == ["HTTP 503 from 1C"]
+        assert messages(api.get("/api/v1/logs", params={"status": "failed"}).json()) == [
+            "HTTP 503 from 1C"
+        ]
         assert len(messages(api.get("/api/v1/logs", params={"run_id": str(entries)}).json())) == 2
-        assert messages(api.get("/api/v1/logs", params={"q": "товаров"}).json()) == ["Загружено 100 товаров"]
+        assert messages(api.get("/api/v1/logs", params={"q": "товаров"}).json()) == [
+            "Загружено 100 товаров"
+        ]
         since = (utcnow() - timedelta(days=1)).isoformat()
         assert "old" not in messages(api.get("/api/v1/logs", params={"since": since}).json())
         until = (utcnow() - timedelta(days=1)).isoformat()
         assert messages(api.get("/api/v1/logs", params={"until": until}).json()) == ["old"]
 
-    def test_form_style_empty_values_mean_no_filter(self, api: TestClient, entries: uuid.UUID) -> None:
+    def test_form_style_empty_values_mean_no_filter(
+        self, api: TestClient, entries: uuid.UUID
+    ) -> None:
         params = {"since": "", "until": "", "level": "", "run_id": "", "q": ""}
         assert api.get("/api/v1/logs", params=params).json()["total"] == 4
 
@@ -67,7 +94,9 @@ class TestFilters:
 
 
 class TestExport:
-    def test_csv_has_every_match_with_a_bom_for_excel(self, api: TestClient, entries: uuid.UUID) -> None:
+    def test_csv_has_every_match_with_a_bom_for_excel(
+        self, api: TestClient, entries: uuid.UUID
+    ) -> None:
         response = api.get("/api/v1/logs", params={"format": "csv", "system": "onec"})
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
@@ -84,11 +113,19 @@ class TestExport:
         tenant_id = uuid.UUID(tenant.tenant_id)
         with database.scope() as session:
             session.add_all(
-                IntegrationLog(tenant_id=tenant_id, level="info", system="bulk", step="s", status="ok",
-                               message=f"entry {n}")
+                IntegrationLog(
+                    tenant_id=tenant_id,
+                    level="info",
+                    system="bulk",
+                    step="s",
+                    status="ok",
+                    message=f"entry {n}",
+                )
                 for n in range(2500)
             )
-        with api.stream("GET", "/api/v1/logs", params={"format": "ndjson", "system": "bulk"}) as response:
+        with api.stream(
+            "GET", "/api/v1/logs", params={"format": "ndjson", "system": "bulk"}
+        ) as response:
             assert response.headers["content-type"] == "application/x-ndjson"
             chunks = list(response.iter_raw())
         lines = b"".join(chunks).decode().splitlines()

@@ -14,14 +14,19 @@ from ihub.runs import runner
 from ihub.schedules.cron import next_fire_times
 from ihub.schedules.service import tick
 
-WEEKDAYS_9 = {"name": "Replenishment", "kind": "demo.counter", "cron": "0 9 * * 1-5",
-              "params": {"count": 2, "delay_ms": 0}}
+WEEKDAYS_9 = {
+    "name": "Replenishment",
+    "kind": "demo.counter",
+    "cron": "0 9 * * 1-5",
+    "params": {"count": 2, "delay_ms": 0},
+}
 
 
 def make_due(database: Database, schedule_id: str) -> None:
     with database.scope() as session:
         session.execute(
-            update(Schedule).where(Schedule.id == uuid.UUID(schedule_id))
+            update(Schedule)
+            .where(Schedule.id == uuid.UUID(schedule_id))
             .values(next_run_at=utcnow() - timedelta(seconds=1))
         )
 
@@ -30,7 +35,10 @@ class TestCron:
     def test_weekdays_nine_moscow_is_six_utc(self) -> None:
         friday_noon = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
         times = next_fire_times("0 9 * * 1-5", "Europe/Moscow", friday_noon, 2)
-        assert times == [datetime(2026, 12, 7, 6, 0, tzinfo=UTC), datetime(2026, 12, 8, 6, 0, tzinfo=UTC)]
+        assert times == [
+            datetime(2026, 12, 7, 6, 0, tzinfo=UTC),
+            datetime(2026, 12, 8, 6, 0, tzinfo=UTC),
+        ]
 
     def test_local_time_holds_across_a_dst_change(self) -> None:
         before_switch = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # Berlin switches on 29 March
@@ -40,7 +48,9 @@ class TestCron:
 
 
 class TestApi:
-    def test_create_defaults_to_the_tenant_timezone_and_computes_next_run(self, api: TestClient) -> None:
+    def test_create_defaults_to_the_tenant_timezone_and_computes_next_run(
+        self, api: TestClient
+    ) -> None:
         response = api.post("/api/v1/schedules", json=WEEKDAYS_9)
         assert response.status_code == 201, response.text
         body = response.json()
@@ -50,7 +60,9 @@ class TestApi:
         assert next_run.weekday() < 5
 
     def test_bad_cron_timezone_and_params_are_field_errors(self, api: TestClient) -> None:
-        response = api.post("/api/v1/schedules", json={**WEEKDAYS_9, "cron": "every day", "timezone": "Mars/Base"})
+        response = api.post(
+            "/api/v1/schedules", json={**WEEKDAYS_9, "cron": "every day", "timezone": "Mars/Base"}
+        )
         assert response.status_code == 422
         fields = {e["field"] for e in response.json()["errors"]}
         assert fields == {"body.cron", "body.timezone"}
@@ -75,7 +87,11 @@ class TestApi:
         api.patch(f"/api/v1/schedules/{schedule['id']}", json={"cron": "30 9 * * 1-5"})
         api.delete(f"/api/v1/schedules/{schedule['id']}")
         entries = api.get("/api/v1/audit", params={"object_id": schedule["id"]}).json()["items"]
-        assert [e["action"] for e in entries] == ["schedule.deleted", "schedule.updated", "schedule.created"]
+        assert [e["action"] for e in entries] == [
+            "schedule.deleted",
+            "schedule.updated",
+            "schedule.created",
+        ]
         assert entries[1]["changes"]["cron"] == ["0 9 * * 1-5", "30 9 * * 1-5"]
         assert entries[1]["actor_type"] == "api_key"
 
@@ -87,7 +103,9 @@ class TestApi:
 
 
 class TestTick:
-    def test_a_due_schedule_starts_one_run_and_moves_on(self, api: TestClient, database: Database) -> None:
+    def test_a_due_schedule_starts_one_run_and_moves_on(
+        self, api: TestClient, database: Database
+    ) -> None:
         schedule = api.post("/api/v1/schedules", json=WEEKDAYS_9).json()
         make_due(database, schedule["id"])
         with database.scope() as session:
@@ -102,7 +120,9 @@ class TestTick:
         assert after["last_run_id"] == runs["items"][0]["id"]
         assert datetime.fromisoformat(after["next_run_at"]) > utcnow()
 
-    def test_never_two_runs_of_one_schedule_at_once(self, api: TestClient, database: Database) -> None:
+    def test_never_two_runs_of_one_schedule_at_once(
+        self, api: TestClient, database: Database
+    ) -> None:
         schedule = api.post("/api/v1/schedules", json=WEEKDAYS_9).json()
         make_due(database, schedule["id"])
         with database.scope() as session:

@@ -66,7 +66,7 @@ def ui_principal(request: Request, session: Annotated[Session, Depends(get_sessi
         raise LoginRequired("Sign in to continue.")
     if request.method not in ("GET", "HEAD"):
         # HTMX sends the token as a header (hx-headers on <body>); plain forms as a field.
-        sent = request.headers.get(CSRF_HEADER) or request.state.__dict__.get("form_csrf")
+        sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "form_csrf", None)
         if sent != principal.csrf_token:
             raise PermissionDenied("The form is out of date; reload the page and try again.")
     request.state.principal = principal
