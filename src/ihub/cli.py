@@ -104,6 +104,10 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         children.append(_spawn("worker"))
     if scheduler if scheduler is not None else worker:
         children.append(_spawn("scheduler"))
+    # uvicorn handles SIGINT/SIGTERM itself, drains requests, then re-raises the signal into
+    # the handler that was there before it; this one lets serve stop its children and exit 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     try:
         uvicorn.run(
             create_app(settings),

@@ -43,6 +43,9 @@ class _StateCollector(Collector):
         self._cached_at = 0.0
         self._families: list[GaugeMetricFamily] = []
 
+    def invalidate(self) -> None:
+        self._cached_at = 0.0
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         if time.monotonic() - self._cached_at > self.ttl:
             self._families = self._read()
@@ -72,4 +75,5 @@ class _StateCollector(Collector):
         return [runs, depth]
 
 
-registry.register(_StateCollector())
+state = _StateCollector()
+registry.register(state)

@@ -58,7 +58,14 @@ def run_kind(
     return register
 
 
+def _load_all() -> None:
+    # Kinds register themselves on import; ihub.tasks imports every module that defines one,
+    # so any process (API, worker, CLI) sees the same catalog.
+    import ihub.tasks  # noqa: F401
+
+
 def get_kind(name: str) -> RunKind:
+    _load_all()
     try:
         return _KINDS[name]
     except KeyError:
@@ -67,4 +74,5 @@ def get_kind(name: str) -> RunKind:
 
 
 def all_kinds() -> list[RunKind]:
+    _load_all()
     return sorted(_KINDS.values(), key=lambda kind: kind.name)
