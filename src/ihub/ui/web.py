@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -44,6 +45,10 @@ def _format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return value.strftime(fmt) + " UTC" if value else "—"
 
 
+def _local_time(value: datetime | None, timezone: str) -> str:
+    return value.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M") if value else "—"
+
+
 def _duration(start: datetime | None, end: datetime | None) -> str:
     if not start or not end:
         return "—"
@@ -53,6 +58,7 @@ def _duration(start: datetime | None, end: datetime | None) -> str:
 
 templates.env.filters["time"] = _format_time
 templates.env.filters["duration"] = _duration
+templates.env.filters["local_time"] = _local_time
 templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
 templates.env.globals["urlencode"] = lambda params: urlencode(
     [(k, v) for k, v in params.items() if v not in (None, "")], doseq=True
