@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 demo: $(VENV)/.runtime
-	$(BIN)/ihub serve --demo
+	IHUB_LOG_FORMAT=$${IHUB_LOG_FORMAT:-console} $(BIN)/ihub serve --demo
 
 serve: $(VENV)/.runtime
 	$(BIN)/ihub serve
