@@ -38,9 +38,4 @@ def list_audit(
         until=until,
     )
     rows, total = repository.page(stmt, page)
-    return Page(
-        items=[AuditRead.model_validate(r) for r in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((AuditRead.model_validate(r) for r in rows), total, page)

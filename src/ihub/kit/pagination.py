@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -39,6 +39,10 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+    @classmethod
+    def of(cls, items: Iterable[T], total: int, params: PageParams) -> Page[T]:
+        return cls(items=list(items), total=total, page=params.page, page_size=params.page_size)
 
 
 def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[Sequence[Any], int]:

@@ -70,12 +70,7 @@ def list_logs(
         )
     repository = IntegrationLogRepository(session, principal.tenant_id)
     rows, total = repository.page(repository.search(filters), page)
-    return Page(
-        items=[LogRead.model_validate(r) for r in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((LogRead.model_validate(r) for r in rows), total, page)
 
 
 def export_rows(tenant_id: uuid.UUID, filters: LogFilter) -> Iterator[dict[str, Any]]:

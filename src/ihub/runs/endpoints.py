@@ -52,12 +52,7 @@ def list_runs(
         since=since,
         until=until,
     )
-    return Page(
-        items=[service.document(run) for run in runs],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((service.document(run) for run in runs), total, page)
 
 
 @router.post("", response_model=RunRead, status_code=202)
@@ -114,12 +109,7 @@ def list_run_errors(
 ) -> Page[RunErrorRead]:
     """Per-record errors of a run, in the order they happened."""
     errors, total = service.list_errors(session, principal.tenant_id, run_id, page, step)
-    return Page(
-        items=[RunErrorRead.model_validate(e) for e in errors],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((RunErrorRead.model_validate(e) for e in errors), total, page)
 
 
 @router.get("/{run_id}/events", response_class=EventSourceResponse)

@@ -31,12 +31,7 @@ def list_schedules(
     items, total = service.list_schedules(
         session, principal.tenant_id, page, kind=kind, enabled=enabled
     )
-    return Page(
-        items=[ScheduleRead.model_validate(s) for s in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((ScheduleRead.model_validate(s) for s in items), total, page)
 
 
 @router.post("", response_model=ScheduleRead, status_code=201)

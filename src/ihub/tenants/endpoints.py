@@ -65,12 +65,7 @@ def list_users(principal: Admin, session: SessionDep, page: PageQuery) -> Page[U
     """Users of the tenant."""
     repository = UserRepository(session, principal.tenant_id)
     rows, total = repository.page(repository.select().order_by(repository.model.email), page)
-    return Page(
-        items=[UserRead.model_validate(u) for u in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((UserRead.model_validate(u) for u in rows), total, page)
 
 
 @router.post("/users", response_model=UserCreated, status_code=201)
@@ -114,12 +109,7 @@ def list_api_keys(principal: Admin, session: SessionDep, page: PageQuery) -> Pag
     rows, total = repository.page(
         repository.select().order_by(repository.model.created_at.desc()), page
     )
-    return Page(
-        items=[ApiKeyRead.model_validate(k) for k in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((ApiKeyRead.model_validate(k) for k in rows), total, page)
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
