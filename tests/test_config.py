@@ -18,7 +18,9 @@ def test_readme_lists_every_setting() -> None:
     assert documented == expected
 
 
-def test_development_defaults_need_nothing() -> None:
+def test_development_defaults_need_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IHUB_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IHUB_BROKER_URL", raising=False)
     settings = Settings()
     assert settings.secure_cookies is False
     assert settings.sqlalchemy_url.endswith("ihub.sqlite")
