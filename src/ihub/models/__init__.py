@@ -3,6 +3,7 @@
 from ihub.models.api_key import ApiKey
 from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
+from ihub.models.connection import Connection, ConnectionStatus
 from ihub.models.integration_log import IntegrationLog
 from ihub.models.product import Product
 from ihub.models.role import Role
@@ -17,6 +18,8 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
+    "Connection",
+    "ConnectionStatus",
     "IntegrationLog",
     "Product",
     "RecordModel",
