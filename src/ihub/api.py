@@ -8,10 +8,18 @@ from ihub.runs.endpoints import router as runs_router
 from ihub.schedules.endpoints import router as schedules_router
 from ihub.tenants.auth import authenticate
 from ihub.tenants.endpoints import router as tenants_router
+from ihub.webhooks.endpoints import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 
 # Deny by default: a route added here without its own role check still needs a credential.
 router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
-for domain_router in (tenants_router, runs_router, schedules_router, logs_router, audit_router):
+for domain_router in (
+    tenants_router,
+    runs_router,
+    schedules_router,
+    logs_router,
+    audit_router,
+    webhooks_router,
+):
     router.include_router(domain_router)

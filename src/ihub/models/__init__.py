@@ -11,6 +11,10 @@ from ihub.models.schedule import Schedule
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
+from ihub.models.webhook_attempt import WebhookAttempt
+from ihub.models.webhook_endpoint import WebhookEndpoint
+from ihub.models.webhook_event import WebhookEvent
+from ihub.models.webhook_message import MessageStatus, WebhookMessage
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -18,6 +22,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "IntegrationLog",
+    "MessageStatus",
     "Product",
     "RecordModel",
     "Role",
@@ -31,4 +36,8 @@ __all__ = [
     "TenantMixin",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
 ]
