@@ -1,4 +1,4 @@
-"""``maintenance.cleanup``: apply retention to a tenant's logs, webhooks and sessions, in batches."""
+"""``maintenance.cleanup``: apply retention to a tenant's logs, webhooks and sessions in batches."""
 
 from __future__ import annotations
 
