@@ -16,7 +16,7 @@ from starlette.responses import Response
 from ihub.config import Settings
 from ihub.db import Database
 from ihub.kit.clock import utcnow
-from ihub.models import WebhookEndpoint
+from ihub.models import WebhookEndpoint, WebhookMessage
 from ihub.webhooks.dispatcher import Dispatcher
 from tests.fixtures.worker import wait_for
 from tests.webhooks.conftest import Receiver, new_endpoint
@@ -255,3 +255,27 @@ def test_a_slow_endpoint_does_not_hold_up_the_others(
     assert stuck.most_in_flight == 3
     slow_log = api.get(f"/api/v1/webhooks/endpoints/{slow['id']}/messages").json()
     assert {m["status"] for m in slow_log["items"]} == {"delivered"}
+
+
+def test_messages_of_a_dispatcher_that_died_are_sent_after_its_lease(
+    api: TestClient, receiver: Receiver, dispatch: Any, database: Database
+) -> None:
+    endpoint = new_endpoint(api, receiver.url)
+    sent = ping(api, endpoint["id"])
+    with database.scope() as session:  # claimed by a dispatcher that never came back
+        session.execute(
+            update(WebhookMessage)
+            .where(WebhookMessage.id == uuid.UUID(sent["id"]))
+            .values(status="sending", attempts=1, locked_until=utcnow() + timedelta(minutes=1))
+        )
+    assert dispatch() == 0  # its lease still runs
+    with database.scope() as session:
+        session.execute(
+            update(WebhookMessage)
+            .where(WebhookMessage.id == uuid.UUID(sent["id"]))
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )
+    assert dispatch() == 1
+    delivered = message(api, sent["id"])
+    assert delivered["status"] == "delivered"
+    assert delivered["attempts"] == 2

@@ -13,9 +13,18 @@ from ihub.schedules.ui import router as schedules_ui
 from ihub.tenants.ui import router as tenants_ui
 from ihub.ui.dashboard import router as dashboard_ui
 from ihub.ui.web import LoginRequired, login_redirect_target, render
+from ihub.webhooks.ui import router as webhooks_ui
 
 router = APIRouter(include_in_schema=False)
-for ui_router in (tenants_ui, dashboard_ui, runs_ui, logs_ui, schedules_ui, audit_ui):
+for ui_router in (
+    tenants_ui,
+    dashboard_ui,
+    runs_ui,
+    logs_ui,
+    schedules_ui,
+    audit_ui,
+    webhooks_ui,
+):
     router.include_router(ui_router)
 
 NON_UI_PREFIXES = ("/api/", "/health/", "/metrics", "/sandbox/", "/static/", "/docs", "/openapi")
