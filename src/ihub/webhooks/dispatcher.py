@@ -39,6 +39,7 @@ log = structlog.get_logger(__name__)
 
 SLOTS = 32  # concurrent requests of one dispatcher
 WAKE_SECONDS = 1.0  # while requests are in flight, look for new due messages this often
+LINGER_SECONDS = 0.01  # after one request finishes, wait this long for others to join the turn
 BUDGET_SECONDS = 60.0  # then hand over to a fresh task, so no worker thread is held forever
 SHORT_RETRY_SECONDS = 60.0  # retries sooner than this get a delayed nudge of their own
 
@@ -82,6 +83,8 @@ class Dispatcher:
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
+                if done:  # requests sent together tend to finish together: record them so
+                    done |= wait(in_flight.keys() - done, timeout=LINGER_SECONDS).done
                 outcomes = [future.result() for future in done]
                 for future in done:
                     del in_flight[future]
@@ -102,15 +105,13 @@ class Dispatcher:
     def _claim(self, session: Session, room: int) -> list[Job]:
         now = utcnow()
         queries = DispatchQueries(session)
-        endpoint_ids = queries.lock_endpoints_with_due_messages(now)
-        if not endpoint_ids:
-            return []
+        busy = queries.lock_claimable_endpoints(now)
+        endpoint_ids = list(busy)
         random.shuffle(endpoint_ids)  # fair shares when there is less room than work
-        busy = queries.in_flight(endpoint_ids, now)
         cap = self.settings.webhooks_endpoint_concurrency
         claimed: list[Any] = []
         for endpoint_id in endpoint_ids:
-            wanted = min(cap - busy.get(endpoint_id, 0), room - len(claimed))
+            wanted = min(cap - busy[endpoint_id], room - len(claimed))
             if wanted > 0:
                 claimed.extend(queries.due_ids(endpoint_id, now, wanted))
         if not claimed:

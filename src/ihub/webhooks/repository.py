@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ihub.kit.repository import TenantRepository
@@ -124,24 +124,33 @@ class DispatchQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock_endpoints_with_due_messages(self, now: datetime) -> list[uuid.UUID]:
-        has_due = exists().where(WebhookMessage.endpoint_id == WebhookEndpoint.id, due(now))
-        stmt = (
-            select(WebhookEndpoint.id)
-            .where(WebhookEndpoint.enabled.is_(True), has_due)
-            .with_for_update(key_share=True, skip_locked=True)
-        )
-        return list(self.session.scalars(stmt))
+    def lock_claimable_endpoints(self, now: datetime) -> dict[uuid.UUID, int]:
+        """Enabled endpoints with a due message that no other dispatcher is claiming for,
+        each with its number of deliveries in flight.
 
-    def in_flight(self, endpoint_ids: Sequence[uuid.UUID], now: datetime) -> dict[uuid.UUID, int]:
-        stmt = (
-            select(WebhookMessage.endpoint_id, func.count())
+        The per-endpoint subqueries are index probes, so the cost grows with the number of
+        endpoints, not with the backlog.
+        """
+        endpoint = WebhookEndpoint.id
+        first_due = (
+            select(WebhookMessage.id)
+            .where(WebhookMessage.endpoint_id == endpoint, due(now))
+            .limit(1)
+            .scalar_subquery()
+        )
+        in_flight = (
+            select(func.count())
             .where(
-                WebhookMessage.endpoint_id.in_(endpoint_ids),
+                WebhookMessage.endpoint_id == endpoint,
                 WebhookMessage.status == MessageStatus.sending,
                 WebhookMessage.locked_until >= now,
             )
-            .group_by(WebhookMessage.endpoint_id)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(endpoint, in_flight)
+            .where(WebhookEndpoint.enabled.is_(True), first_due.is_not(None))
+            .with_for_update(of=WebhookEndpoint, key_share=True, skip_locked=True)
         )
         return {endpoint_id: int(count) for endpoint_id, count in self.session.execute(stmt)}
 
