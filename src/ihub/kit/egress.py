@@ -2,8 +2,8 @@
 
 The host is resolved when a connection is opened, every address it resolves to must be public,
 and the socket then connects to exactly one of those checked addresses. So a DNS answer that
-changes between a check and the connect (rebinding) cannot slip through, and neither can a
-redirect: the client follows none.
+changes between a check and the connect (rebinding) cannot slip through. Clients built on it
+must not follow redirects (``follow_redirects=False``, httpx's default).
 """
 
 from __future__ import annotations

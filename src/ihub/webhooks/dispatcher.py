@@ -97,6 +97,8 @@ class Dispatcher:
 
     def _turn(self, outcomes: Sequence[Outcome], room: int) -> list[Job]:
         """Record finished attempts and claim up to ``room`` more, in one transaction."""
+        if not outcomes and not room:
+            return []
         with self.database.scope() as session:
             if outcomes:
                 self._record(session, outcomes)
