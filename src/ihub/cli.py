@@ -99,6 +99,9 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         connection.ensure_connection(max_retries=3)
         connection.default_channel  # noqa: B018 - creates the embedded broker's tables once, here
 
+    # uvicorn re-raises the SIGTERM that stopped it; by default that ends this process before
+    # the `finally` below, leaving the worker and scheduler running. As SystemExit it does not.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     children = []
     if worker:
         children.append(_spawn("worker"))
@@ -115,6 +118,10 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         )
     finally:
         _stop(children)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_first_start(url: str, email: str, password: str, api_key: str) -> None:

@@ -22,7 +22,9 @@ class WebhookMessage(TenantMixin, RecordModel):
 
     __tablename__ = "webhook_messages"
     __table_args__ = (
-        # The dispatcher looks for due messages endpoint by endpoint.
+        # "Is anything due at all?" is asked often (each nudge and tick), and cheaply.
+        Index("ix_webhook_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        # The dispatcher claims due messages endpoint by endpoint.
         Index(
             "ix_webhook_messages_endpoint_id_status_next_attempt_at",
             "endpoint_id",

@@ -68,6 +68,8 @@ class Dispatcher:
     def run(self, budget: float = BUDGET_SECONDS) -> int:
         """Deliver until nothing is due (or the budget is spent); returns the attempts made."""
         deadline = time.monotonic() + budget
+        if not self._anything_due():
+            return 0
         jobs = self._turn([], SLOTS)
         if not jobs:
             return 0
@@ -94,6 +96,11 @@ class Dispatcher:
         if time.monotonic() >= deadline:
             nudge()  # there may be more; a new task carries on
         return attempts
+
+    def _anything_due(self) -> bool:
+        """A plain read first: most nudges and ticks find nothing, and then take no lock."""
+        with self.database.scope(write=False) as session:
+            return DispatchQueries(session).anything_due(utcnow())
 
     def _turn(self, outcomes: Sequence[Outcome], room: int) -> list[Job]:
         """Record finished attempts and claim up to ``room`` more, in one transaction."""

@@ -124,6 +124,12 @@ class DispatchQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def anything_due(self, now: datetime) -> bool:
+        return (
+            self.session.scalars(select(WebhookMessage.id).where(due(now)).limit(1)).first()
+            is not None
+        )
+
     def lock_claimable_endpoints(self, now: datetime) -> dict[uuid.UUID, int]:
         """Enabled endpoints with a due message that no other dispatcher is claiming for,
         each with its number of deliveries in flight.

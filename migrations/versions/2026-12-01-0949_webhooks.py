@@ -1,8 +1,8 @@
 """webhooks
 
-Revision ID: 5f4dc301c350
+Revision ID: 448faa00b558
 Revises: 278284096828
-Create Date: 2026-12-01 09:33:12.447408
+Create Date: 2026-12-01 09:49:51.391012
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy import Text
 
 import ihub.kit.db_types
 
-revision: str = "5f4dc301c350"
+revision: str = "448faa00b558"
 down_revision: str | Sequence[str] | None = "278284096828"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -146,6 +146,11 @@ def upgrade() -> None:
             batch_op.f("ix_webhook_messages_event_id"), ["event_id"], unique=False
         )
         batch_op.create_index(
+            "ix_webhook_messages_status_next_attempt_at",
+            ["status", "next_attempt_at"],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_webhook_messages_tenant_id"), ["tenant_id"], unique=False
         )
 
@@ -200,6 +205,7 @@ def downgrade() -> None:
     op.drop_table("webhook_attempts")
     with op.batch_alter_table("webhook_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_messages_tenant_id"))
+        batch_op.drop_index("ix_webhook_messages_status_next_attempt_at")
         batch_op.drop_index(batch_op.f("ix_webhook_messages_event_id"))
         batch_op.drop_index("ix_webhook_messages_endpoint_id_status_next_attempt_at")
         batch_op.drop_index("ix_webhook_messages_endpoint_id_created_at")
