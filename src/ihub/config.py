@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         5.0, gt=0, description="An endpoint failing without a success this long is disabled."
     )
     webhooks_endpoint_concurrency: int = Field(
-        8, ge=1, le=256, description="Deliveries in flight to one endpoint at a time."
+        16, ge=1, le=256, description="Deliveries in flight to one endpoint at a time."
     )
     webhooks_max_payload_bytes: int = Field(
         256 * 1024, ge=1024, description="Largest webhook body `emit` accepts."
