@@ -22,7 +22,8 @@ from tests.fixtures.app import TenantHandle
 from tests.runs.test_runner import start
 from tests.webhooks.conftest import new_endpoint
 
-URL = "https://hooks.example.com/ihub"
+# .invalid never resolves (RFC 2606): nothing here is ever sent anywhere.
+URL = "https://hooks.ihub.invalid/ihub"
 
 
 def bodies(database: Database, event_type: str | None = None) -> list[dict[str, Any]]:

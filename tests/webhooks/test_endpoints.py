@@ -16,7 +16,8 @@ from ihub.runs import runner
 from tests.runs.test_runner import get, start
 from tests.webhooks.conftest import Receiver, new_endpoint
 
-URL = "https://hooks.example.com/ihub"
+# .invalid never resolves (RFC 2606): nothing here is ever sent anywhere.
+URL = "https://hooks.ihub.invalid/ihub"
 ISSUE_TYPES = {
     "run.completed",
     "run.failed",
@@ -60,7 +61,7 @@ def test_the_secret_is_shown_at_creation_only(api: TestClient, database: Databas
 
 def test_bad_endpoints_are_refused_with_a_clear_problem(api: TestClient) -> None:
     for body in (
-        {"url": "ftp://files.example.com/in"},
+        {"url": "ftp://files.ihub.invalid/in"},
         {"url": "not a url"},
         {"url": URL, "event_types": ["order.exploded"]},
     ):

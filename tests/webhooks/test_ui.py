@@ -19,7 +19,7 @@ def test_create_an_endpoint_see_the_secret_once_and_its_pages(
     created = client.post(
         "/webhooks",
         data={
-            "url": "https://hooks.example.com/in",
+            "url": "https://hooks.ihub.invalid/in",
             "description": "ERP",
             "event_types": ["order.created", "run.failed"],
             "enabled": "true",
@@ -53,7 +53,7 @@ def test_a_bad_url_is_explained_and_nothing_is_created(app: FastAPI, tenant: Ten
     client = sign_in(app, tenant)
     response = client.post(
         "/webhooks",
-        data={"url": "ftp://files.example.com", "enabled": "true", "csrf_token": csrf_of(client)},
+        data={"url": "ftp://files.ihub.invalid", "enabled": "true", "csrf_token": csrf_of(client)},
     )
     assert response.status_code == 422
     assert "url" in response.text
@@ -63,17 +63,17 @@ def test_a_bad_url_is_explained_and_nothing_is_created(app: FastAPI, tenant: Ten
 def test_edit_rotate_recover_and_delete_from_the_endpoint_page(
     app: FastAPI, tenant: TenantHandle
 ) -> None:
-    endpoint = new_endpoint(tenant.client, "https://hooks.example.com/in")
+    endpoint = new_endpoint(tenant.client, "https://hooks.ihub.invalid/in")
     client = sign_in(app, tenant)
     base = f"/webhooks/{endpoint['id']}"
     saved = client.post(
         base,
-        data={"url": "https://hooks.example.com/v2", "csrf_token": csrf_of(client)},
+        data={"url": "https://hooks.ihub.invalid/v2", "csrf_token": csrf_of(client)},
         follow_redirects=False,
     )
     assert saved.status_code == 303
     changed = tenant.client.get(f"/api/v1/webhooks/endpoints/{endpoint['id']}").json()
-    assert changed["url"] == "https://hooks.example.com/v2"
+    assert changed["url"] == "https://hooks.ihub.invalid/v2"
     assert changed["enabled"] is False  # the box was not ticked
     client.post(
         base, data={"url": changed["url"], "enabled": "true", "csrf_token": csrf_of(client)}
