@@ -74,22 +74,20 @@ class Dispatcher:
         if not jobs:
             return 0
         attempts = 0
-        in_flight: dict[Future[Outcome], Job] = {}
+        in_flight: set[Future[Outcome]] = set()
         with (
             Sender(self.settings, max_connections=SLOTS) as sender,
             ThreadPoolExecutor(SLOTS, thread_name_prefix="webhook") as pool,
         ):
             while True:
-                for job in jobs:
-                    in_flight[pool.submit(sender.send, job)] = job
+                in_flight.update(pool.submit(sender.send, job) for job in jobs)
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
                 if done:  # requests sent together tend to finish together: record them so
-                    done |= wait(in_flight.keys() - done, timeout=LINGER_SECONDS).done
+                    done |= wait(in_flight - done, timeout=LINGER_SECONDS).done
                 outcomes = [future.result() for future in done]
-                for future in done:
-                    del in_flight[future]
+                in_flight -= done
                 attempts += len(outcomes)
                 room = SLOTS - len(in_flight) if time.monotonic() < deadline else 0
                 jobs = self._turn(outcomes, room)

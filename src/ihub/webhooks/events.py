@@ -26,11 +26,9 @@ from ihub.models import MessageStatus, WebhookEndpoint, WebhookEvent, WebhookMes
 from ihub.webhooks.catalog import get_event_type
 from ihub.webhooks.repository import EndpointRepository
 
-__all__ = ["DISPATCH_TASK", "emit", "nudge", "publish"]
+__all__ = ["emit", "nudge", "nudge_later", "publish"]
 
 log = structlog.get_logger(__name__)
-
-DISPATCH_TASK = WEBHOOKS_TASK
 
 
 def emit(session: Session, tenant_id: uuid.UUID, type: str, data: dict[str, Any]) -> None:
@@ -71,7 +69,7 @@ def publish(
         for endpoint in endpoints
     ]
     session.add_all(messages)
-    after_commit(session, nudge)  # many emits in one transaction still make one nudge
+    after_commit(session, nudge)  # the nudger folds a burst of these into one or two
     return messages
 
 
@@ -120,7 +118,7 @@ class _Nudger:
 
 def _send(countdown: float | None = None) -> None:
     try:
-        celery_app.send(DISPATCH_TASK, countdown=countdown)
+        celery_app.send(WEBHOOKS_TASK, countdown=countdown)
     except Exception:
         # The periodic dispatch still finds the messages; nothing is lost, only later.
         log.exception("webhook_nudge_failed")
