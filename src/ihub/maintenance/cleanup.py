@@ -1,4 +1,4 @@
-"""``maintenance.cleanup``: apply retention to a tenant's logs and sessions, in small batches."""
+"""``maintenance.cleanup``: apply retention to a tenant's logs, webhooks and sessions in batches."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from ihub.config import get_settings
 from ihub.kit.clock import utcnow
 from ihub.kit.repository import TenantRepository
 from ihub.logs.repository import IntegrationLogRepository
-from ihub.models import AuditLog, IntegrationLog, UserSession
+from ihub.models import AuditLog, IntegrationLog, UserSession, WebhookEvent
 from ihub.runs.context import RunContext
 from ihub.runs.registry import run_kind
 from ihub.tenants.repository import UserSessionRepository
+from ihub.webhooks.repository import EventRepository
 
 BATCH = 5000  # small deletes keep SQLite's write lock short
 
@@ -24,6 +25,9 @@ BATCH = 5000  # small deletes keep SQLite's write lock short
 class CleanupParams(BaseModel):
     logs_days: int | None = Field(None, ge=1, description="Default IHUB_LOGS_RETENTION_DAYS.")
     audit_days: int | None = Field(None, ge=1, description="Default IHUB_AUDIT_RETENTION_DAYS.")
+    webhooks_days: int | None = Field(
+        None, ge=1, description="Default IHUB_WEBHOOKS_RETENTION_DAYS."
+    )
 
 
 @run_kind("maintenance.cleanup", title="Retention cleanup", params=CleanupParams)
@@ -32,6 +36,7 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
     now = utcnow()
     logs_cutoff = now - timedelta(days=params.logs_days or settings.logs_retention_days)
     audit_cutoff = now - timedelta(days=params.audit_days or settings.audit_retention_days)
+    webhooks_cutoff = now - timedelta(days=params.webhooks_days or settings.webhooks_retention_days)
     targets: list[tuple[str, TenantRepository[Any], ColumnElement[bool]]] = [
         (
             "integration logs",
@@ -42,6 +47,12 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
             "audit log",
             AuditRepository(ctx.session, ctx.tenant_id),
             AuditLog.created_at < audit_cutoff,
+        ),
+        (
+            # An event's messages and their attempts go with it (ON DELETE CASCADE).
+            "webhook messages",
+            EventRepository(ctx.session, ctx.tenant_id),
+            WebhookEvent.created_at < webhooks_cutoff,
         ),
         (
             "sessions",

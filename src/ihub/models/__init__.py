@@ -12,6 +12,10 @@ from ihub.models.schedule import Schedule
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
+from ihub.models.webhook_attempt import WebhookAttempt
+from ihub.models.webhook_endpoint import WebhookEndpoint
+from ihub.models.webhook_event import WebhookEvent
+from ihub.models.webhook_message import MessageStatus, WebhookMessage
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -21,6 +25,7 @@ __all__ = [
     "Connection",
     "ConnectionStatus",
     "IntegrationLog",
+    "MessageStatus",
     "Product",
     "RecordModel",
     "Role",
@@ -34,4 +39,8 @@ __all__ = [
     "TenantMixin",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
 ]
