@@ -3,23 +3,33 @@
 from ihub.models.api_key import ApiKey
 from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
+from ihub.models.batch import Batch, BatchStatus, BatchStatusChange
 from ihub.models.integration_log import IntegrationLog
 from ihub.models.product import Product
+from ihub.models.report import Report, ReportFormat, ReportKind
 from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
 from ihub.models.schedule import Schedule
+from ihub.models.stored_file import StoredFile
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
+from ihub.models.work_center import WorkCenter
 
 __all__ = [
     "ACTIVE_STATUSES",
     "ApiKey",
     "AuditLog",
     "Base",
+    "Batch",
+    "BatchStatus",
+    "BatchStatusChange",
     "IntegrationLog",
     "Product",
     "RecordModel",
+    "Report",
+    "ReportFormat",
+    "ReportKind",
     "Role",
     "Run",
     "RunError",
@@ -27,8 +37,10 @@ __all__ = [
     "RunStep",
     "Schedule",
     "StepStatus",
+    "StoredFile",
     "Tenant",
     "TenantMixin",
     "User",
     "UserSession",
+    "WorkCenter",
 ]

@@ -18,7 +18,16 @@ router = APIRouter(include_in_schema=False)
 for ui_router in (tenants_ui, dashboard_ui, runs_ui, logs_ui, schedules_ui, audit_ui):
     router.include_router(ui_router)
 
-NON_UI_PREFIXES = ("/api/", "/health/", "/metrics", "/sandbox/", "/static/", "/docs", "/openapi")
+NON_UI_PREFIXES = (
+    "/api/",
+    "/files/",
+    "/health/",
+    "/metrics",
+    "/sandbox/",
+    "/static/",
+    "/docs",
+    "/openapi",
+)
 
 
 def is_ui_request(request: Request) -> bool:
