@@ -83,7 +83,10 @@ class Batch(TenantMixin, RecordModel):
     product: Mapped[Product] = relationship(lazy="raise")
     work_center: Mapped[WorkCenter] = relationship(lazy="raise")
     history: Mapped[list[BatchStatusChange]] = relationship(
-        order_by="BatchStatusChange.id", lazy="raise", passive_deletes=True
+        order_by="BatchStatusChange.id",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 

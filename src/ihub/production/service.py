@@ -388,7 +388,7 @@ def _refusal(number: str, source: BatchStatus, target: BatchStatus) -> str:
 
 
 def _allowed(source: BatchStatus) -> dict[str, Any]:
-    return {"status": source.value, "allowed": sorted(s.value for s in TRANSITIONS[source])}
+    return {"current_status": source.value, "allowed": sorted(s.value for s in TRANSITIONS[source])}
 
 
 def allowed_moves(batch: Batch) -> list[BatchStatus]:
