@@ -40,7 +40,7 @@ def write_table(
         writer = csv.writer(text)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([_csv_cell(v) for v in row])
             count += 1
         text.detach()  # leave ``out`` open for the caller
         return count
@@ -52,6 +52,14 @@ def write_table(
         count += 1
     workbook.save(out)
     return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):  # quantities have three decimals at most: no 100.0, no 1e+06
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return value
 
 
 def _xlsx_cell(value: Any) -> Any:
