@@ -85,9 +85,10 @@ def test_a_signed_link_downloads_without_credentials_until_it_expires(
     response = anonymous.get(link)
     assert response.status_code == 200
     assert response.content == b"a,b\n1,2\n"
-    assert "filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.csv" in response.headers[
-        "content-disposition"
-    ]
+    assert (
+        "filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.csv"
+        in response.headers["content-disposition"]
+    )
     expired = anonymous.get(old_link)
     assert expired.status_code == 403
     assert "expired" in expired.json()["detail"]

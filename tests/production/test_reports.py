@@ -124,9 +124,8 @@ def test_reports_can_be_written_to_s3(
     done = report(plant, "batch_register")
     stored = s3_storage.client.list_objects_v2(Bucket=s3_storage.bucket)["Contents"]
     assert len(stored) == 1
-    assert stored[0]["Key"].startswith("reports/") and stored[0]["Key"].endswith(
-        done["download_url"].split("/files/")[1].split("?")[0]
-    )
+    assert stored[0]["Key"].startswith("reports/")
+    assert stored[0]["Key"].endswith(done["download_url"].split("/files/")[1].split("?")[0])
     assert len(sheet(download(anonymous, done["download_url"]))) == 4
 
 
