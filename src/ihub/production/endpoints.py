@@ -14,13 +14,11 @@ from sqlalchemy.orm import Session
 
 from ihub.db import get_session
 from ihub.errors import NotFound, Unprocessable
-from ihub.files import service as files
 from ihub.kit.export import stream_export
 from ihub.kit.pagination import Page, PageQuery
 from ihub.kit.params import OptionalDateTime, OptionalUUID
 from ihub.models import BatchStatus, ReportFormat
-from ihub.production import analytics, reports, service
-from ihub.production.importer import IMPORT_KIND
+from ihub.production import analytics, importer, reports, service
 from ihub.production.repository import BatchFilter, BatchRepository, ProductLookup
 from ihub.production.schemas import (
     BatchCreate,
@@ -40,7 +38,7 @@ from ihub.production.schemas import (
     WorkCenterRead,
     WorkCenterUpdate,
 )
-from ihub.production.tabular import CONTENT_TYPES, UnreadableTable, format_of, write_table
+from ihub.production.tabular import CONTENT_TYPES, write_table
 from ihub.runs import service as runs
 from ihub.runs.schemas import RunRead
 from ihub.tenants.auth import Admin, Operator, Principal, Viewer
@@ -228,26 +226,13 @@ def import_batches(
     dry_run: Annotated[bool, Form(description="Only report what would change.")] = False,
 ) -> RunRead:
     """Start an import run; bad rows become per-row errors (row, column, reason)."""
-    name = file.filename or "upload"
-    try:
-        fmt = format_of(name)
-    except UnreadableTable as exc:
-        raise Unprocessable(str(exc)) from None
-    stored = files.save(
+    run = importer.start(
         session,
         principal.tenant_id,
+        principal.actor,
         file.file,
-        filename=name,
-        content_type=CONTENT_TYPES[fmt],
-        purpose="import",
-        expires_at=files.retention_deadline(),
-    )
-    run = runs.create_run(
-        session,
-        principal.tenant_id,
-        IMPORT_KIND,
-        {"file_id": str(stored.id), "dry_run": dry_run},
-        actor=principal.actor,
+        file.filename or "upload",
+        dry_run=dry_run,
         trigger="api",
     )
     return runs.document(run)

@@ -15,21 +15,23 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from ihub import audit
 from ihub.audit.actor import Actor
-from ihub.errors import NotFound
+from ihub.errors import NotFound, Unprocessable
 from ihub.files import service as files
 from ihub.kit.failures import Terminal
-from ihub.models import Batch, BatchStatus, Product, WorkCenter
+from ihub.models import Batch, BatchStatus, Product, Run, WorkCenter
 from ihub.production import analytics, events
 from ihub.production.repository import BatchRepository, ProductLookup, WorkCenterRepository
 from ihub.production.service import DEFAULT_UNIT, event_data, record_change
-from ihub.production.tabular import UnreadableTable, format_of, read_table
+from ihub.production.tabular import CONTENT_TYPES, UnreadableTable, format_of, read_table
+from ihub.runs import service as runs
 from ihub.runs.context import RunContext, Step
 
 IMPORT_KIND = "production.import"
@@ -247,6 +249,34 @@ def _rows(chunks: Iterator[bytes], filename: str) -> list[Row]:
             return [Row(n, values) for n, values in read_table(copy, format_of(filename))]
         except UnreadableTable as exc:
             raise Terminal(str(exc)) from None
+
+
+def start(
+    session: Session,
+    tenant_id: uuid.UUID,
+    actor: Actor,
+    source: IO[bytes],
+    filename: str,
+    *,
+    dry_run: bool,
+    trigger: str,
+) -> Run:
+    """Keep the upload in file storage and queue the run that reads it."""
+    try:
+        fmt = format_of(filename)
+    except UnreadableTable as exc:
+        raise Unprocessable(str(exc)) from None
+    stored = files.save(
+        session,
+        tenant_id,
+        source,
+        filename=filename,
+        content_type=CONTENT_TYPES[fmt],
+        purpose="import",
+        expires_at=files.retention_deadline(),
+    )
+    params = {"file_id": str(stored.id), "dry_run": dry_run}
+    return runs.create_run(session, tenant_id, IMPORT_KIND, params, actor=actor, trigger=trigger)
 
 
 def run_import(ctx: RunContext, params: ImportParams) -> None:

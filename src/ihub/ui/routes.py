@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ihub.audit.ui import router as audit_ui
 from ihub.errors import IhubError
 from ihub.logs.ui import router as logs_ui
+from ihub.production.ui import router as production_ui
 from ihub.runs.ui import router as runs_ui
 from ihub.schedules.ui import router as schedules_ui
 from ihub.tenants.ui import router as tenants_ui
@@ -15,7 +16,15 @@ from ihub.ui.dashboard import router as dashboard_ui
 from ihub.ui.web import LoginRequired, login_redirect_target, render
 
 router = APIRouter(include_in_schema=False)
-for ui_router in (tenants_ui, dashboard_ui, runs_ui, logs_ui, schedules_ui, audit_ui):
+for ui_router in (
+    tenants_ui,
+    dashboard_ui,
+    runs_ui,
+    logs_ui,
+    schedules_ui,
+    audit_ui,
+    production_ui,
+):
     router.include_router(ui_router)
 
 NON_UI_PREFIXES = (
