@@ -15,7 +15,7 @@ import ihub.tasks  # noqa: F401 - registers every run kind the API may be asked 
 from ihub import __version__
 from ihub.api import router as api_router
 from ihub.config import Settings, get_settings
-from ihub.db import get_database
+from ihub.db import CommitBeforeResponse, get_database
 from ihub.errors import IhubError, add_exception_handlers
 from ihub.files.endpoints import router as files_router
 from ihub.health.endpoints import router as health_router
@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.demo:
         mount_sandboxes(app)
 
-    # Added innermost first: CORS, body limit, timeout, then the request context outermost.
+    # Added innermost first: commit, CORS, body limit, timeout, then the request context.
+    app.add_middleware(CommitBeforeResponse)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

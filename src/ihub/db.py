@@ -19,6 +19,8 @@ import structlog
 from fastapi import Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 
@@ -124,7 +126,38 @@ def get_database() -> Database:
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+_REQUEST_SESSIONS = "ihub.sessions"
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work; FastAPI runs the commit before the response is sent."""
+    """The request's unit of work, committed by ``CommitBeforeResponse`` as the response starts.
+
+    FastAPI closes a dependency with ``yield`` only after the response has been sent, so the
+    commit in ``scope()`` alone would let a client see a 201 or a redirect before the data is
+    visible (or for a write that then fails to commit). Here it is only the fallback.
+    """
     with get_database().scope(write=request.method in _WRITE_METHODS) as session:
+        request.scope.setdefault(_REQUEST_SESSIONS, []).append(session)
         yield session
+
+
+class CommitBeforeResponse:
+    """Pure ASGI middleware: commit the request's sessions before the response starts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_commit(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                for session in scope.pop(_REQUEST_SESSIONS, []):
+                    # A failed commit raises here, before anything was sent: the client gets
+                    # the 500 problem instead of a success for a change that did not happen.
+                    await run_in_threadpool(session.commit)
+            await send(message)
+
+        await self.app(scope, receive, send_after_commit)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ihub.db import get_session
@@ -25,8 +26,12 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _defaults(kind_name: str) -> str:
+    """The kind's parameters with their defaults; ``{}`` when some must be given."""
     kind = next(k for k in all_kinds() if k.name == kind_name)
-    return json.dumps(kind.params_model().model_dump(mode="json"), indent=2)
+    try:
+        return json.dumps(kind.params_model().model_dump(mode="json"), indent=2)
+    except ValidationError:
+        return "{}"
 
 
 @router.get("/runs")
