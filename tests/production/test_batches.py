@@ -217,7 +217,8 @@ class TestBatchList:
 
         assert numbers() == ["Z-2", "A-4", "A-3", "A-2", "A-1", "A-0", "Z-1"]
         assert numbers(sort="number") == ["A-0", "A-1", "A-2", "A-3", "A-4", "Z-1", "Z-2"]
-        assert numbers(q="a-") == ["A-4", "A-3", "A-2", "A-1", "A-0"]
+        assert numbers(q="a-") == ["A-0", "A-1", "A-2", "A-3", "A-4"]  # a search sorts by number
+        assert numbers(q="a-", sort="-planned_start") == ["A-4", "A-3", "A-2", "A-1", "A-0"]
         assert numbers(q="z-1") == ["Z-1"]
         assert numbers(status="completed") == ["Z-2"]
         assert numbers(status=["completed", "planned"], product_id=other_product) == ["Z-1"]
@@ -231,7 +232,7 @@ class TestBatchList:
         assert [b["number"] for b in page["items"]] == ["A-2", "A-1", "A-0"]
         assert (page["total"], page["total_exact"]) == (7, True)
 
-    def test_pages_stay_within_the_counted_window(self, api: TestClient) -> None:
+    def test_pages_stay_within_the_window(self, api: TestClient) -> None:
         response = api.get("/api/v1/batches", params={"page": 201, "page_size": 50})
         assert response.status_code == 422
         assert "narrow the filters" in response.json()["detail"]

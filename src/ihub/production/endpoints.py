@@ -127,7 +127,7 @@ def batch_filter(
     q: Annotated[
         str | None, Query(max_length=64, description="Batch number prefix, any case.")
     ] = None,
-    sort: BatchSort = "-planned_start",
+    sort: BatchSort | None = None,
 ) -> BatchFilter:
     return BatchFilter(
         status=tuple(status or ()),
@@ -138,7 +138,7 @@ def batch_filter(
         finished_from=finished_from,
         finished_to=finished_to,
         number=q.strip() or None if q else None,
-        sort=sort,
+        sort=sort or ("number" if q else "-planned_start"),  # a prefix walks the number index
     )
 
 
@@ -158,7 +158,9 @@ def list_batches(
 ) -> BatchPage | StreamingResponse:
     """Batches, filtered, sorted and paged; or the whole selection as CSV or XLSX.
 
-    Counting stops at 10 000 matches (`total_exact` false) and pages are served within them.
+    Counting stops at 1 000 matches, or at the requested page, whichever is further
+    (`total_exact` false: `total` is then a floor); pages are served within 10 000 matches.
+    A number search (`q`) sorts by number unless `sort` says otherwise.
     """
     if format != "json":
         return export_batches(session, principal, filters, ReportFormat(format))

@@ -33,7 +33,10 @@ from ihub.production.schemas import (
 )
 
 DEFAULT_UNIT = "pcs"
-COUNT_LIMIT = 10_000  # lists count at most this many matches and serve pages within them
+# Counting every match of a million rows costs more than the page itself: lists count up to
+# COUNT_LIMIT (``total_exact`` false beyond) and serve pages within the first PAGE_WINDOW.
+COUNT_LIMIT = 1_000
+PAGE_WINDOW = 10_000
 
 # planned → in_progress → completed; planned | in_progress → cancelled.
 TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
@@ -258,17 +261,18 @@ def list_batches(
     session: Session, tenant_id: uuid.UUID, f: BatchFilter, params: PageParams
 ) -> tuple[Sequence[Batch], int, bool]:
     """One page and the match count; past ``COUNT_LIMIT`` the count stops (``exact`` False)."""
-    if params.offset + params.page_size > COUNT_LIMIT:
+    if params.offset + params.page_size > PAGE_WINDOW:
         raise Unprocessable(
-            f"Pages are served within the first {COUNT_LIMIT} matches; narrow the filters "
+            f"Pages are served within the first {PAGE_WINDOW} matches; narrow the filters "
             "or export the list."
         )
     repository = BatchRepository(session, tenant_id)
     rows = repository.list(repository.search(f).limit(params.page_size).offset(params.offset))
     if params.offset == 0 and len(rows) < params.page_size:
         return rows, len(rows), True  # the first page holds every match: no count needed
-    counted = repository.count_up_to(f, COUNT_LIMIT + 1)
-    return rows, min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
+    limit = max(COUNT_LIMIT, params.offset + params.page_size)
+    counted = repository.count_up_to(f, limit + 1)
+    return rows, min(counted, limit), counted <= limit
 
 
 def update_batch(

@@ -209,7 +209,7 @@ class BatchQuery(BaseModel):
     q: str = ""
     planned_from: str = ""
     planned_to: str = ""
-    sort: str = "-planned_start"
+    sort: str = ""
     page: int = 1
 
     def to_filter(self, zone: ZoneInfo) -> BatchFilter:
@@ -226,7 +226,9 @@ class BatchQuery(BaseModel):
             number=self.q.strip() or None,
             planned_from=day(self.planned_from),
             planned_to=day(self.planned_to, after=True),
-            sort=self.sort if self.sort in _SORTS else "-planned_start",  # type: ignore[arg-type]
+            sort=self.sort  # type: ignore[arg-type]
+            if self.sort in _SORTS
+            else ("number" if self.q.strip() else "-planned_start"),
         )
 
 
