@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ihub.db import Database
+from ihub.models import Batch
+from ihub.production import cache
 from tests.fixtures import objects
 from tests.fixtures.app import TenantHandle
 from tests.production.conftest import complete, make_batch, move
@@ -170,3 +174,22 @@ def test_periods_are_checked(api: TestClient) -> None:
     assert api.get("/api/v1/analytics/output", params={"group_by": "hour"}).status_code == 422
     default = api.get("/api/v1/analytics/output").json()
     assert len(default["items"]) == 30
+
+
+def test_cached_figures_follow_a_change_made_elsewhere(
+    make_tenant: Callable[..., TenantHandle], database: Database
+) -> None:
+    """Another process (a worker) changes a batch: the next request sees it, not the cache."""
+    handle = make_tenant("Plant", timezone=PLANT_TZ)
+    api, wc = handle.client, objects.work_center(handle, "L1", capacity_per_shift=100)
+    batch = make_batch(api, objects.product(handle, "Bolt"), wc)
+    complete(api, batch["id"], "2026-11-03T10:00:00Z", 100)
+    params = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
+    assert output(api, **params)["total"]["produced"] == 100
+    assert output(api, **params)["total"]["produced"] == 100  # now from the cache
+    with database.scope() as session:
+        row = session.get(Batch, uuid.UUID(batch["id"]))
+        assert row is not None
+        row.produced_quantity = 150
+        cache.changed(session, row.tenant_id)
+    assert output(api, **params)["total"]["produced"] == 150

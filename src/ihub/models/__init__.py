@@ -6,6 +6,7 @@ from ihub.models.base import Base, RecordModel, TenantMixin
 from ihub.models.batch import Batch, BatchStatus, BatchStatusChange
 from ihub.models.integration_log import IntegrationLog
 from ihub.models.product import Product
+from ihub.models.production_version import ProductionVersion
 from ihub.models.report import Report, ReportFormat, ReportKind
 from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
@@ -26,6 +27,7 @@ __all__ = [
     "BatchStatusChange",
     "IntegrationLog",
     "Product",
+    "ProductionVersion",
     "RecordModel",
     "Report",
     "ReportFormat",

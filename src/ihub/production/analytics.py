@@ -33,6 +33,7 @@ from ihub.errors import Unprocessable
 from ihub.kit.clock import utcnow
 from ihub.kit.db_types import UTCDateTime
 from ihub.models import Batch, BatchStatus, Product
+from ihub.production import cache
 from ihub.production.repository import ProductLookup, WorkCenterRepository
 from ihub.production.schemas import (
     Dashboard,
@@ -145,7 +146,14 @@ def _status_count(session: Session, tenant_id: uuid.UUID, status: BatchStatus) -
 
 def dashboard(session: Session, tenant_id: uuid.UUID) -> Dashboard:
     zone = tenant_zone(session, tenant_id)
-    now, day = utcnow(), today(zone)
+    day = today(zone)
+    return cache.cached(
+        session, tenant_id, ("dashboard", day), lambda: _dashboard(session, tenant_id, zone, day)
+    )
+
+
+def _dashboard(session: Session, tenant_id: uuid.UUID, zone: ZoneInfo, day: date) -> Dashboard:
+    now = utcnow()
     monday = day - timedelta(days=day.weekday())
     this_week = Window(monday, day, zone)
     month = Window(day - timedelta(days=DEFAULT_DAYS - 1), day, zone)
@@ -237,11 +245,19 @@ def product_output(
         name=product.name,
         unit=product.unit,
         period=win.period(),
-        output=_output(session, stmt),
+        output=cache.cached(
+            session, tenant_id, ("product", product.id, win), lambda: _output(session, stmt)
+        ),
     )
 
 
 def work_centers(session: Session, tenant_id: uuid.UUID, win: Window) -> WorkCenterAnalytics:
+    return cache.cached(
+        session, tenant_id, ("work_centers", win), lambda: _work_centers(session, tenant_id, win)
+    )
+
+
+def _work_centers(session: Session, tenant_id: uuid.UUID, win: Window) -> WorkCenterAnalytics:
     """Per work center: output of batches finished in the period, and the plan against capacity.
 
     Load is the planned quantity of (not cancelled) batches starting in the period against

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ihub.config import Settings
 from ihub.kit.clock import utcnow
 from ihub.models import Batch, BatchStatus, BatchStatusChange, Product, WorkCenter
+from ihub.production import cache
 from ihub.production.repository import WorkCenterRepository
 
 WORK_CENTERS = [
@@ -52,6 +53,7 @@ def seed(session: Session, tenant_id: uuid.UUID, settings: Settings) -> None:
     batches, history = plant_batches(rng, tenant_id, wcs, products, utcnow())
     session.execute(insert(Batch), batches)
     session.execute(insert(BatchStatusChange), history)
+    cache.changed(session, tenant_id)
 
 
 def plant_batches(

@@ -27,7 +27,7 @@ from ihub.errors import NotFound, Unprocessable
 from ihub.files import service as files
 from ihub.kit.failures import Terminal
 from ihub.models import Batch, BatchStatus, Product, Run, WorkCenter
-from ihub.production import analytics, events
+from ihub.production import analytics, cache, events
 from ihub.production.repository import BatchRepository, ProductLookup, WorkCenterRepository
 from ihub.production.service import DEFAULT_UNIT, event_data, record_change
 from ihub.production.tabular import CONTENT_TYPES, UnreadableTable, format_of, read_table
@@ -132,6 +132,7 @@ class Importer:
         )
         numbers = {str(r.values.get("number") or "").strip().upper() for r in rows}
         existing = repository.by_numbers(numbers)
+        written = self.step.row.inserted + self.step.row.updated
         for row in rows:
             try:
                 self._apply(row, *self._parse(row, products), existing, repository)
@@ -143,6 +144,8 @@ class Importer:
                     value=exc.value,
                 )
                 self.step.add(processed=1)
+        if not self.params.dry_run and self.step.row.inserted + self.step.row.updated > written:
+            cache.changed(self.session, self.tenant_id)
 
     def _cache_work_centers(self, rows: list[Row]) -> None:
         codes = {

@@ -16,7 +16,7 @@ from ihub.errors import Conflict, NotFound, Unprocessable
 from ihub.kit.clock import utcnow
 from ihub.kit.pagination import PageParams
 from ihub.models import Batch, BatchStatus, BatchStatusChange, Product, WorkCenter
-from ihub.production import events
+from ihub.production import cache, events
 from ihub.production.repository import (
     BatchFilter,
     BatchRepository,
@@ -74,6 +74,7 @@ def create_work_center(
     repository = WorkCenterRepository(session, tenant_id)
     _ensure_code_free(repository, data.code)
     work_center = repository.add(WorkCenter(**data.model_dump()))
+    cache.changed(session, tenant_id)
     audit.record(
         session,
         tenant_id,
@@ -124,6 +125,7 @@ def update_work_center(
     before = _work_center_fields(work_center)
     for name, value in changes.items():
         setattr(work_center, name, value)
+    cache.changed(session, tenant_id)
     audit.record(
         session,
         tenant_id,
@@ -145,6 +147,7 @@ def delete_work_center(
             f"Work center {work_center.code} has batches; deactivate it instead of deleting it."
         )
     WorkCenterRepository(session, tenant_id).delete(work_center)
+    cache.changed(session, tenant_id)
     audit.record(
         session,
         tenant_id,
@@ -243,6 +246,7 @@ def create_batch(session: Session, tenant_id: uuid.UUID, actor: Actor, data: Bat
     except IntegrityError:
         raise Conflict(f"Batch number {data.number} is already used.") from None
     record_change(batch, actor, None, BatchStatus.planned, None)
+    cache.changed(session, tenant_id)
     audit.record(
         session, tenant_id, actor, "batch.created", "batch", batch.id, _batch_fields(batch)
     )
@@ -296,6 +300,7 @@ def update_batch(
         setattr(batch, name, value)
     _check_plan(batch.planned_start, batch.planned_finish)
     _check_output(batch.produced_quantity, batch.defective_quantity)
+    cache.changed(session, tenant_id)
     after = _batch_fields(batch)
     after.update(product_id=batch.product.id, work_center_id=batch.work_center.id)
     audit.record(
@@ -327,6 +332,7 @@ def delete_batch(session: Session, tenant_id: uuid.UUID, actor: Actor, batch_id:
             f"{batch.status.value}. Cancel it instead."
         )
     BatchRepository(session, tenant_id).delete(batch)
+    cache.changed(session, tenant_id)
     audit.record(
         session, tenant_id, actor, "batch.deleted", "batch", batch_id, {"number": batch.number}
     )
@@ -362,6 +368,7 @@ def transition(
         _check_output(batch.produced_quantity, batch.defective_quantity)
     batch.status = target
     record_change(batch, actor, source, target, move.note)
+    cache.changed(session, tenant_id)
     audit.record(
         session,
         tenant_id,
