@@ -198,6 +198,17 @@ def _buckets(win: Window, spans: Sequence[tuple[str, str, date, date]]) -> FromC
 
 
 def output(session: Session, tenant_id: uuid.UUID, win: Window, group_by: GroupBy) -> OutputSeries:
+    return cache.cached(
+        session,
+        tenant_id,
+        ("output", win, group_by),
+        lambda: _output_series(session, tenant_id, win, group_by),
+    )
+
+
+def _output_series(
+    session: Session, tenant_id: uuid.UUID, win: Window, group_by: GroupBy
+) -> OutputSeries:
     if group_by == "product":
         items = _output_by_product(session, tenant_id, win)
     else:
