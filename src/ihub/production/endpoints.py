@@ -354,7 +354,7 @@ def request_report(
     principal: Operator, session: SessionDep, request: Request, body: ReportCreate
 ) -> ReportRead:
     """Start a report run; `GET /reports/{id}` gives the download link once it is written."""
-    report = reports.request_report(session, principal.tenant_id, principal.actor, body)
+    report = reports.request_report(session, principal.tenant_id, principal.actor, body, "api")
     return reports.documents(session, principal.tenant_id, [report], _absolute(request))[0]
 
 

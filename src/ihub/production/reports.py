@@ -195,7 +195,7 @@ def write(ctx: RunContext, report_id: uuid.UUID) -> None:
 
 
 def request_report(
-    session: Session, tenant_id: uuid.UUID, actor: Actor, data: ReportCreate
+    session: Session, tenant_id: uuid.UUID, actor: Actor, data: ReportCreate, trigger: str
 ) -> Report:
     win = analytics.window(session, tenant_id, data.date_from, data.date_to)
     report = ReportRepository(session, tenant_id).add(
@@ -213,7 +213,7 @@ def request_report(
         REPORT_KIND,
         {"report_id": str(report.id)},
         actor=actor,
-        trigger="api",
+        trigger=trigger,
     )
     report.run_id = run.id
     audit.record(

@@ -11,6 +11,7 @@ from ihub.kit.params import as_utc
 from ihub.models import BatchStatus, ReportFormat, ReportKind, RunStatus
 
 Quantity = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+PlannedQuantity = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
 UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
@@ -79,7 +80,7 @@ class BatchCreate(BaseModel):
     number: BatchNumber
     product_id: uuid.UUID = Field(description="A catalog product (GET /api/v1/products).")
     work_center_id: uuid.UUID
-    planned_quantity: Quantity
+    planned_quantity: PlannedQuantity
     unit: Unit | None = Field(None, description="Default: the product's unit, else `pcs`.")
     planned_start: UtcTime
     planned_finish: UtcTime | None = None
@@ -92,7 +93,7 @@ class BatchUpdate(BaseModel):
     number: BatchNumber | None = None
     product_id: uuid.UUID | None = None
     work_center_id: uuid.UUID | None = None
-    planned_quantity: Quantity | None = None
+    planned_quantity: PlannedQuantity | None = None
     unit: Unit | None = None
     planned_start: UtcTime | None = None
     planned_finish: UtcTime | None = None

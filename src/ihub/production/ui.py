@@ -520,7 +520,7 @@ def request_report(
 ) -> Response:
     try:
         data = ReportCreate(kind=kind, date_from=date_from, format=format, date_to=date_to)
-        reports.request_report(session, principal.tenant_id, principal.actor, data)
+        reports.request_report(session, principal.tenant_id, principal.actor, data, "ui")
     except (IhubError, ValidationError) as exc:
         session.rollback()
         return _reports_page(request, principal, session, error=_error_text(exc), status=422)
