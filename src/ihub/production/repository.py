@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ihub.kit.repository import TenantRepository
-from ihub.models import Batch, BatchStatus, BatchStatusChange, Product, Report, WorkCenter
+from ihub.models import Batch, BatchStatus, Product, Report, WorkCenter
 from ihub.production.schemas import BatchSort
 
 
@@ -148,10 +148,6 @@ class BatchRepository(TenantRepository[Batch]):
     def exists_for_work_center(self, work_center_id: uuid.UUID) -> bool:
         stmt = self.select(Batch.work_center_id == work_center_id).with_only_columns(Batch.id)
         return self.session.scalar(stmt.limit(1)) is not None
-
-
-class BatchStatusChangeRepository(TenantRepository[BatchStatusChange]):
-    model = BatchStatusChange
 
 
 class ReportRepository(TenantRepository[Report]):
