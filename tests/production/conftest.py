@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from ihub.runs import runner
 from tests.fixtures import objects
 from tests.fixtures.app import TenantHandle
+from tests.fixtures.worker import wait_for
 
 
 @pytest.fixture
@@ -51,6 +52,15 @@ def complete(
 
 
 def run_now(api: TestClient, run_id: str) -> dict[str, Any]:
-    """Work on a queued run in this process, as the Celery task would, then read it back."""
+    """Work on a queued run in this process, as the Celery task would, and return it finished.
+
+    A live server's worker from a browser test may share this process's queue and claim the
+    run first; then this waits for that worker to finish it.
+    """
     runner.execute(uuid.UUID(run_id))
-    return dict(api.get(f"/api/v1/runs/{run_id}").json())
+
+    def finished() -> dict[str, Any] | None:
+        run = dict(api.get(f"/api/v1/runs/{run_id}").json())
+        return run if run["status"] not in ("queued", "running") else None
+
+    return dict(wait_for(finished, timeout=60))
