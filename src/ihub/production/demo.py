@@ -16,11 +16,12 @@ from ihub.models import Batch, BatchStatus, BatchStatusChange, Product, WorkCent
 from ihub.production import cache
 from ihub.production.repository import WorkCenterRepository
 
+# Capacities put the plan at roughly 75-105 % of what each work center can make.
 WORK_CENTERS = [
-    ("EXT-1", "Extrusion line 1", "line", 1200, 3),
-    ("EXT-2", "Extrusion line 2", "line", 900, 2),
-    ("CNC-1", "CNC machining cell", "cell", 300, 2),
-    ("PACK", "Packing", "manual", 2500, 1),
+    ("EXT-1", "Extrusion line 1", "line", 2000, 3),
+    ("EXT-2", "Extrusion line 2", "line", 2500, 2),
+    ("CNC-1", "CNC machining cell", "cell", 3000, 2),
+    ("PACK", "Packing", "manual", 7000, 1),
 ]
 PRODUCTS = [
     ("PIPE-20", "PE pipe 20 mm", "m"),

@@ -402,8 +402,9 @@ def _allowed(source: BatchStatus) -> dict[str, Any]:
     return {"current_status": source.value, "allowed": sorted(s.value for s in TRANSITIONS[source])}
 
 
-def allowed_moves(batch: Batch) -> list[BatchStatus]:
-    return sorted(TRANSITIONS[batch.status])
+def moves_from(status: BatchStatus) -> list[BatchStatus]:
+    """The allowed moves, forward ones first (as buttons show them)."""
+    return [target for target in BatchStatus if target in TRANSITIONS[status]]
 
 
 def record_change(
