@@ -9,7 +9,9 @@ from datetime import timedelta
 import boto3
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from ihub.config import Settings
 from ihub.db import Database
 from ihub.files import service as files
 from ihub.files.storage import (
@@ -18,6 +20,7 @@ from ihub.files.storage import (
     S3Storage,
     StorageMisconfigured,
     StorageUnavailable,
+    build_storage,
 )
 from ihub.kit.clock import utcnow
 from tests.fixtures.app import TenantHandle
@@ -113,3 +116,23 @@ def test_a_link_to_a_deleted_file_is_404(
 def test_readiness_asks_the_file_storage(anonymous: TestClient) -> None:
     checks = anonymous.get("/health/ready").json()["checks"]
     assert checks["file_storage"]["ok"] is True
+
+
+def test_s3_is_chosen_and_configured_by_settings(s3_storage: S3Storage, s3_endpoint: str) -> None:
+    settings = Settings(
+        file_storage="s3",
+        s3_bucket=s3_storage.bucket,
+        s3_prefix="/ihub/",
+        s3_endpoint_url=s3_endpoint,
+        s3_region=CREDENTIALS["region_name"],
+        s3_access_key_id=CREDENTIALS["aws_access_key_id"],
+        s3_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+    )
+    storage = build_storage(settings)
+    assert isinstance(storage, S3Storage)
+    storage.check()
+    storage.put("a/b", io.BytesIO(b"x"))
+    assert b"".join(s3_storage.client.get_object(Bucket=storage.bucket, Key="ihub/a/b")["Body"])
+    with pytest.raises(ValidationError, match="IHUB_S3_BUCKET"):
+        Settings(file_storage="s3")
+    assert isinstance(build_storage(Settings()), LocalStorage)
