@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Annotated, Any
 
@@ -47,5 +48,10 @@ def test_a_write_is_visible_when_the_response_starts(database: Database) -> None
         "client": ("127.0.0.1", 1),
         "root_path": "",
     }
-    anyio.run(CommitBeforeResponse(app), scope, receive, send)
+    # A thread of its own: a browser test may leave an event loop running in this one.
+    thread = threading.Thread(
+        target=anyio.run, args=(CommitBeforeResponse(app), scope, receive, send)
+    )
+    thread.start()
+    thread.join(30)
     assert seen == [True]
