@@ -44,4 +44,5 @@ pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.browser",
     "tests.fixtures.onec",
+    "tests.fixtures.s3",
 ]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ihub.db import Database, SessionDep, after_commit
 from ihub.errors import add_exception_handlers
-from ihub.models import Schedule
+from ihub.models import Schedule, Tenant
 
 
 def _app(events: list[str]) -> FastAPI:
@@ -42,3 +46,43 @@ def test_a_failing_commit_is_the_response_not_a_success(database: Database) -> N
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert events == []  # nothing follows a commit that did not happen
+
+
+def test_a_write_is_visible_when_the_response_starts(database: Database) -> None:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    app = FastAPI()
+
+    @app.post("/tenants")
+    def create(session: SessionDep) -> dict[str, str]:
+        session.add(Tenant(name=name))
+        return {"ok": "yes"}
+
+    seen: list[bool] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            with database.scope(write=False) as other:
+                seen.append(other.scalar(select(Tenant.id).where(Tenant.name == name)) is not None)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "path": "/tenants",
+        "raw_path": b"/tenants",
+        "query_string": b"",
+        "headers": [],
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+    }
+    # A thread of its own: a browser test may leave an event loop running in this one.
+    thread = threading.Thread(target=anyio.run, args=(app, scope, receive, send))
+    thread.start()
+    thread.join(30)
+    assert seen == [True]

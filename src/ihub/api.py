@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from ihub.audit.endpoints import router as audit_router
 from ihub.connections.endpoints import router as connections_router
 from ihub.logs.endpoints import router as logs_router
+from ihub.production.endpoints import routers as production_routers
 from ihub.runs.endpoints import router as runs_router
 from ihub.schedules.endpoints import router as schedules_router
 from ihub.tenants.auth import authenticate
@@ -23,5 +24,6 @@ for domain_router in (
     logs_router,
     audit_router,
     webhooks_router,
+    *production_routers,
 ):
     router.include_router(domain_router)

@@ -17,6 +17,7 @@ from ihub.api import router as api_router
 from ihub.config import Settings, get_settings
 from ihub.db import get_database
 from ihub.errors import IhubError, add_exception_handlers
+from ihub.files.endpoints import router as files_router
 from ihub.health.endpoints import router as health_router
 from ihub.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TimeoutMiddleware
 from ihub.sandbox import mount_sandboxes
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_router)
     app.include_router(health_router)
+    app.include_router(files_router)  # signed links: no API key, the link is the credential
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.demo:

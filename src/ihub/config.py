@@ -50,6 +50,30 @@ class Settings(BaseSettings):
     )
     run_max_attempts: int = Field(5, ge=1, description="Attempts before an interrupted run fails.")
 
+    # --- file storage ---
+    file_storage: Literal["local", "s3"] = Field(
+        "local", description="Where report and import files live: a local folder or S3."
+    )
+    files_dir: Path | None = Field(
+        None, description="Folder of the local file storage; default `<data_dir>/files`."
+    )
+    s3_bucket: str | None = Field(None, description="Bucket of the S3 file storage.")
+    s3_prefix: str = Field("", description="Key prefix inside the bucket (one bucket, many uses).")
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint (MinIO etc.); default AWS."
+    )
+    s3_region: str | None = Field(None, description="S3 region; default from the AWS config.")
+    s3_access_key_id: str | None = Field(
+        None, description="S3 access key; default the AWS credential chain."
+    )
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key.")
+    download_link_seconds: int = Field(
+        3600, ge=60, description="How long a signed download link stays valid."
+    )
+    file_retention_days: int = Field(
+        7, ge=1, description="Report files and uploaded imports are deleted after this."
+    )
+
     # --- security ---
     secret_key: SecretStr | None = Field(
         None,
@@ -120,6 +144,12 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.file_storage == "s3" and not self.s3_bucket:
+            raise ValueError("IHUB_FILE_STORAGE=s3 needs IHUB_S3_BUCKET")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env != "production":
             return self
@@ -138,6 +168,10 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ihub.sqlite'}"
+
+    @property
+    def files_path(self) -> Path:
+        return (self.files_dir or self.data_dir / "files").expanduser().resolve()
 
     @property
     def celery_broker_url(self) -> str:

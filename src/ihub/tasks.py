@@ -1,6 +1,7 @@
 """Import every module that defines Celery tasks or run kinds, so workers and the API know them."""
 
 import ihub.maintenance.cleanup
+import ihub.production.tasks
 import ihub.runs.demo
 import ihub.runs.tasks
 import ihub.schedules.tasks

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
 from ihub.celery_app import celery_app
-from ihub.config import get_settings
 from ihub.db import get_database
+from ihub.files.storage import get_storage
 
 BROKER_TIMEOUT = 2
 
@@ -34,9 +33,7 @@ def broker() -> None:
 
 
 def file_storage() -> None:
-    probe = get_settings().data_dir / f".ready-{uuid.uuid4().hex}"
-    probe.write_bytes(b"ok")
-    probe.unlink()
+    get_storage().check()
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -1,4 +1,4 @@
-"""``maintenance.cleanup``: apply retention to a tenant's logs, webhooks and sessions in batches."""
+"""``maintenance.cleanup``: apply retention to a tenant's logs, webhooks, sessions and files."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement
 
 from ihub.audit.repository import AuditRepository
 from ihub.config import get_settings
+from ihub.files import service as files
 from ihub.kit.clock import utcnow
 from ihub.kit.repository import TenantRepository
 from ihub.logs.repository import IntegrationLogRepository
@@ -20,6 +21,7 @@ from ihub.tenants.repository import UserSessionRepository
 from ihub.webhooks.repository import EventRepository
 
 BATCH = 5000  # small deletes keep SQLite's write lock short
+FILES_BATCH = 100  # each file is also a call to the file storage
 
 
 class CleanupParams(BaseModel):
@@ -60,7 +62,7 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
             UserSession.expires_at <= now,
         ),
     ]
-    ctx.declare_steps(*(name for name, _, _ in targets))
+    ctx.declare_steps(*(name for name, _, _ in targets), "expired files")
     for name, repository, condition in targets:
         step = ctx.step(name)
         while True:
@@ -70,4 +72,9 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
             if deleted < BATCH:
                 break
         step.complete()
+    step = ctx.step("expired files")  # reports and uploads past IHUB_FILE_RETENTION_DAYS
+    while (deleted := files.delete_expired(ctx.session, ctx.tenant_id, now, FILES_BATCH)) > 0:
+        step.add(processed=deleted)
+        ctx.save()
+    step.complete()
     ctx.save()

@@ -3,12 +3,16 @@
 from ihub.models.api_key import ApiKey
 from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
+from ihub.models.batch import Batch, BatchStatus, BatchStatusChange
 from ihub.models.connection import Connection, ConnectionStatus
 from ihub.models.integration_log import IntegrationLog
 from ihub.models.product import Product
+from ihub.models.production_version import ProductionVersion
+from ihub.models.report import Report, ReportFormat, ReportKind
 from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
 from ihub.models.schedule import Schedule
+from ihub.models.stored_file import StoredFile
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
@@ -16,6 +20,7 @@ from ihub.models.webhook_attempt import WebhookAttempt
 from ihub.models.webhook_endpoint import WebhookEndpoint
 from ihub.models.webhook_event import WebhookEvent
 from ihub.models.webhook_message import MessageStatus, WebhookMessage
+from ihub.models.work_center import WorkCenter
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -24,10 +29,17 @@ __all__ = [
     "Base",
     "Connection",
     "ConnectionStatus",
+    "Batch",
+    "BatchStatus",
+    "BatchStatusChange",
     "IntegrationLog",
     "MessageStatus",
     "Product",
+    "ProductionVersion",
     "RecordModel",
+    "Report",
+    "ReportFormat",
+    "ReportKind",
     "Role",
     "Run",
     "RunError",
@@ -35,6 +47,7 @@ __all__ = [
     "RunStep",
     "Schedule",
     "StepStatus",
+    "StoredFile",
     "Tenant",
     "TenantMixin",
     "User",
@@ -43,4 +56,5 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEvent",
     "WebhookMessage",
+    "WorkCenter",
 ]

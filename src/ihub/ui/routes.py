@@ -9,6 +9,7 @@ from ihub.audit.ui import router as audit_ui
 from ihub.connections.ui import router as connections_ui
 from ihub.errors import IhubError
 from ihub.logs.ui import router as logs_ui
+from ihub.production.ui import router as production_ui
 from ihub.runs.ui import router as runs_ui
 from ihub.schedules.ui import router as schedules_ui
 from ihub.tenants.ui import router as tenants_ui
@@ -26,10 +27,20 @@ for ui_router in (
     schedules_ui,
     audit_ui,
     webhooks_ui,
+    production_ui,
 ):
     router.include_router(ui_router)
 
-NON_UI_PREFIXES = ("/api/", "/health/", "/metrics", "/sandbox/", "/static/", "/docs", "/openapi")
+NON_UI_PREFIXES = (
+    "/api/",
+    "/files/",
+    "/health/",
+    "/metrics",
+    "/sandbox/",
+    "/static/",
+    "/docs",
+    "/openapi",
+)
 
 
 def is_ui_request(request: Request) -> bool:

@@ -1,0 +1,1 @@
+"""File storage: a local folder or an S3-compatible bucket, and expiring signed download links."""

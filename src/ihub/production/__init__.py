@@ -1,0 +1,1 @@
+"""Production: work centers, batches and their status machine, analytics, reports, import."""
