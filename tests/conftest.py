@@ -43,4 +43,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.worker",
     "tests.fixtures.browser",
+    "tests.fixtures.allegro",
 ]

@@ -4,10 +4,14 @@ from ihub.models.api_key import ApiKey
 from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
 from ihub.models.integration_log import IntegrationLog
+from ihub.models.oauth_token import OAuthToken
+from ihub.models.order import Order
+from ihub.models.order_event import OrderEvent
 from ihub.models.product import Product
 from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
 from ihub.models.schedule import Schedule
+from ihub.models.sync_cursor import SyncCursor
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
@@ -18,6 +22,9 @@ __all__ = [
     "AuditLog",
     "Base",
     "IntegrationLog",
+    "OAuthToken",
+    "Order",
+    "OrderEvent",
     "Product",
     "RecordModel",
     "Role",
@@ -27,6 +34,7 @@ __all__ = [
     "RunStep",
     "Schedule",
     "StepStatus",
+    "SyncCursor",
     "Tenant",
     "TenantMixin",
     "User",

@@ -109,7 +109,7 @@ class OrderRecord:
     lines: list[dict[str, Any]]
     total_cents: int
     currency: str
-    bought_at: datetime | None
+    bought_at: datetime
     source_updated_at: datetime
     raw: dict[str, Any]
 
@@ -221,7 +221,7 @@ def map_checkout_form(raw: dict[str, Any]) -> OrderRecord | FormProblem:
         ],
         total_cents=to_cents(total.amount),
         currency=total.currency,
-        bought_at=max(bought) if bought else None,
+        bought_at=max(bought) if bought else form.updated_at,
         source_updated_at=form.updated_at,
         raw=raw,
     )
