@@ -43,5 +43,6 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.worker",
     "tests.fixtures.browser",
+    "tests.fixtures.onec",
     "tests.fixtures.allegro",
 ]

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from ihub.audit.endpoints import router as audit_router
+from ihub.connections.endpoints import router as connections_router
 from ihub.logs.endpoints import router as logs_router
 from ihub.runs.endpoints import router as runs_router
 from ihub.schedules.endpoints import router as schedules_router
@@ -13,5 +14,12 @@ API_PREFIX = "/api/v1"
 
 # Deny by default: a route added here without its own role check still needs a credential.
 router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
-for domain_router in (tenants_router, runs_router, schedules_router, logs_router, audit_router):
+for domain_router in (
+    tenants_router,
+    connections_router,
+    runs_router,
+    schedules_router,
+    logs_router,
+    audit_router,
+):
     router.include_router(domain_router)

@@ -339,6 +339,49 @@ def apikey_revoke(api_key_id: uuid.UUID) -> None:
     )
 
 
+@main.group()
+def sandbox() -> None:
+    """Run an emulated external system on its own (trials, tests, benchmarks)."""
+
+
+@sandbox.command("onec")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--publication", default="ut11", show_default=True, help="/<publication>/odata/…")
+@click.option("--username", default="Администратор", show_default=True)
+@click.option("--password", default="пароль", show_default=True)
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--organizations", default=8, show_default=True, type=int)
+@click.option("--counterparties", default=500, show_default=True, type=int)
+@click.option("--products", default=3000, show_default=True, type=int)
+@click.option("--warehouses", default=5, show_default=True, type=int)
+@click.option("--generation", default=1, show_default=True, type=int, help="Raise to edit rows.")
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="Per request.")
+@click.option("--error-rate", default=0.0, show_default=True, type=float, help="500/503 share.")
+@click.option("--hang-every", default=0, show_default=True, type=int, help="Every n-th hangs.")
+@click.option("--hang-seconds", default=0.0, show_default=True, type=float)
+@click.option("--unauthorized-after-pages", default=None, type=int, help="Then 401 for all.")
+def sandbox_onec(host: str, port: int, **options: Any) -> None:
+    """1C:UT 11's standard OData interface with generated data and fault injection."""
+    import uvicorn
+
+    from ihub.sandbox.onec_odata import Faults, SandboxConfig, create_app
+
+    fault_names = set(Faults.model_fields)
+    faults = {k: v for k, v in options.items() if k in fault_names}
+    try:
+        config = SandboxConfig.model_validate(
+            {**{k: v for k, v in options.items() if k not in fault_names}, "faults": faults}
+        )
+    except ValidationError as exc:
+        raise click.ClickException(_reason(exc)) from None
+    click.echo(
+        f"1C OData sandbox: http://{host}:{port}/{config.publication}/odata/standard.odata/ "
+        f"(login «{config.username}», password «{config.password}»)"
+    )
+    uvicorn.run(create_app(config), host=host, port=port, log_config=None)
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

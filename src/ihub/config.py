@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     api_rate_limit: str = Field("1200/minute", description="Requests per API key or session.")
     login_rate_limit: str = Field("10/minute", description="Login attempts per IP and e-mail.")
     rate_limit_storage_url: str = Field(
-        "memory://", description="`limits` storage; use `redis://…` with several API processes."
+        "memory://",
+        description="`limits` storage for the API's limits and the outbound per-account limits; "
+        "use `redis://…` with several processes.",
     )
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest request body.")
     request_timeout_seconds: float = Field(

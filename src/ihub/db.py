@@ -1,6 +1,6 @@
 """Engine, sessions and the unit-of-work boundary.
 
-Services never commit: the request (``get_session``) or the task (``session_scope``) does.
+Services never commit: the request (``SessionDep``) or the task (``Database.scope``) does.
 Work that must follow a commit (enqueueing a Celery task) is registered with
 ``after_commit(session, fn)`` and runs only if the transaction really committed.
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -125,6 +125,12 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work; FastAPI runs the commit before the response is sent."""
+    """The request's unit of work: committed when the endpoint returns."""
     with get_database().scope(write=request.method in _WRITE_METHODS) as session:
         yield session
+
+
+# scope="function" commits before the response is sent (FastAPI's default, "request", would
+# commit afterwards: a client could see 201 for a write that then fails, or read before it
+# lands). Every endpoint and dependency must use this one alias, so they share one session.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -45,6 +45,8 @@ def csrf_of(client: TestClient) -> str:
         "/schedules",
         "/api-keys",
         "/audit",
+        "/connections",
+        "/connections/new?kind=onec_odata",
         "/runs?status=&kind=",
         "/logs?level=&since=&run_id=&refresh=5",
     ],

@@ -3,6 +3,7 @@
 from ihub.models.api_key import ApiKey
 from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
+from ihub.models.connection import Connection, ConnectionStatus
 from ihub.models.integration_log import IntegrationLog
 from ihub.models.oauth_token import OAuthToken
 from ihub.models.order import Order
@@ -21,6 +22,8 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
+    "Connection",
+    "ConnectionStatus",
     "IntegrationLog",
     "OAuthToken",
     "Order",

@@ -32,6 +32,8 @@ class RunKind:
     # Exclusive kinds run once at a time per connection (or per tenant without one).
     exclusive: bool
     needs_connection: bool
+    # The connection kind its runs need (e.g. "onec_odata"); None when any or none will do.
+    connection_kind: str | None = None
 
 
 _KINDS: dict[str, RunKind] = {}
@@ -46,12 +48,21 @@ def run_kind(
     schedulable: bool = True,
     exclusive: bool = True,
     needs_connection: bool = False,
+    connection_kind: str | None = None,
 ) -> Callable[[Callable[[RunContext, P], None]], Callable[[RunContext, P], None]]:
     def register(handler: Callable[[RunContext, P], None]) -> Callable[[RunContext, P], None]:
         if name in _KINDS:
             raise RuntimeError(f"run kind {name!r} registered twice")
         _KINDS[name] = RunKind(
-            name, title, handler, params, system, schedulable, exclusive, needs_connection
+            name,
+            title,
+            handler,
+            params,
+            system,
+            schedulable,
+            exclusive,
+            needs_connection or connection_kind is not None,
+            connection_kind,
         )
         return handler
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ihub import audit, celery_app
 from ihub.audit.actor import Actor
+from ihub.connections import service as connections
 from ihub.db import after_commit
 from ihub.errors import Conflict, NotFound, Unprocessable
 from ihub.kit.clock import utcnow
@@ -70,6 +71,13 @@ def create_run(
     kind = get_kind(kind_name)
     if kind.needs_connection and connection_id is None:
         raise Unprocessable(f"Runs of {kind.name} need a connection_id.")
+    if connection_id is not None:
+        connection = connections.get_connection(session, tenant_id, connection_id)
+        if kind.connection_kind and connection.kind != kind.connection_kind:
+            raise Unprocessable(
+                f"Runs of {kind.name} need a {kind.connection_kind} connection; "
+                f"{connection.name!r} is {connection.kind}."
+            )
     key = concurrency_key(tenant_id, kind, connection_id, schedule_id)
     repository = RunRepository(session, tenant_id)
     if key and (active := repository.active_with_key(key)) is not None:

@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from ihub.sandbox import onec_odata
+
 # name -> factory; each connector's issue adds its emulator here.
-SANDBOXES: dict[str, Callable[[], FastAPI]] = {}
+SANDBOXES: dict[str, Callable[[], FastAPI]] = {"onec": onec_odata.create_app}
 
 
 def mount_sandboxes(app: FastAPI) -> None:

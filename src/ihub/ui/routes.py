@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ihub.audit.ui import router as audit_ui
+from ihub.connections.ui import router as connections_ui
 from ihub.errors import IhubError
 from ihub.logs.ui import router as logs_ui
 from ihub.runs.ui import router as runs_ui
@@ -15,7 +16,15 @@ from ihub.ui.dashboard import router as dashboard_ui
 from ihub.ui.web import LoginRequired, login_redirect_target, render
 
 router = APIRouter(include_in_schema=False)
-for ui_router in (tenants_ui, dashboard_ui, runs_ui, logs_ui, schedules_ui, audit_ui):
+for ui_router in (
+    tenants_ui,
+    dashboard_ui,
+    runs_ui,
+    logs_ui,
+    connections_ui,
+    schedules_ui,
+    audit_ui,
+):
     router.include_router(ui_router)
 
 NON_UI_PREFIXES = ("/api/", "/health/", "/metrics", "/sandbox/", "/static/", "/docs", "/openapi")

@@ -1,0 +1,1 @@
+"""Connections: a tenant's configured links to external systems, of every kind."""
