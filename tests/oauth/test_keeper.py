@@ -20,13 +20,14 @@ from ihub.connectors.allegro.errors import RefreshTokenRejected
 from ihub.db import Database
 from ihub.kit.clock import utcnow
 from ihub.oauth import service as oauth
-from ihub.oauth.service import ReauthorizationRequired, TokenKeeper
-from tests.fixtures.allegro import AllegroSandbox, MakeSandbox
+from ihub.oauth.keeper import TokenKeeper
+from ihub.oauth.service import ReauthorizationRequired
+from tests.fixtures.allegro import AllegroSandbox, MakeSandbox, create_connection
 from tests.fixtures.app import TenantHandle
 
 
 def stored(database: Database, tenant: TenantHandle, sandbox: AllegroSandbox) -> uuid.UUID:
-    connection_id = uuid.uuid4()
+    connection_id = uuid.UUID(create_connection(tenant, sandbox))
     with database.scope() as session:
         oauth.store(
             session,
@@ -75,7 +76,7 @@ import json, sys, time, uuid
 from ihub.connectors.allegro.auth import AllegroOAuth, oauth_requester
 from ihub.connectors.allegro.errors import RefreshTokenRejected
 from ihub.connectors.allegro.spec import AllegroSettings
-from ihub.oauth.service import TokenKeeper
+from ihub.oauth.keeper import TokenKeeper
 
 args = json.loads(sys.argv[1])
 settings = AllegroSettings.model_validate(args["settings"])
@@ -119,7 +120,7 @@ def test_racing_processes_refresh_once(
 def test_an_expired_access_token_is_refreshed_before_use(
     database: Database, tenant: TenantHandle, allegro_sandbox: AllegroSandbox
 ) -> None:
-    connection_id = uuid.uuid4()
+    connection_id = uuid.UUID(create_connection(tenant, allegro_sandbox))
     pair = allegro_sandbox.authorize()
     with database.scope() as session:
         oauth.store(

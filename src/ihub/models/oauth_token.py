@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ihub.models.base import RecordModel, TenantMixin
@@ -21,7 +21,9 @@ class OAuthToken(TenantMixin, RecordModel):
     __tablename__ = "oauth_tokens"
     __table_args__ = (Index("uq_oauth_tokens_connection_id", "connection_id", unique=True),)
 
-    connection_id: Mapped[uuid.UUID]
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE")
+    )
     provider: Mapped[str] = mapped_column(String(32))
     account_id: Mapped[str | None] = mapped_column(String(100))
     scope: Mapped[str | None] = mapped_column(String(1000))

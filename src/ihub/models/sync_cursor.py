@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ihub.models.base import RecordModel, TenantMixin
@@ -21,7 +21,9 @@ class SyncCursor(TenantMixin, RecordModel):
         Index("uq_sync_cursors_connection_id_stream", "connection_id", "stream", unique=True),
     )
 
-    connection_id: Mapped[uuid.UUID]
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE")
+    )
     stream: Mapped[str] = mapped_column(String(64))
     position: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -103,7 +103,11 @@ def _tokens(response: httpx.Response) -> TokenSet:
 
 
 def oauth_requester(
-    settings: AllegroSettings, client_secret: str, *, transport: httpx.BaseTransport | None = None
+    settings: AllegroSettings,
+    client_secret: str,
+    *,
+    retry: RetryPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> Requester:
     client = build_client(
         endpoints(settings).auth_url,
@@ -113,7 +117,9 @@ def oauth_requester(
         transport=transport,
     )
     # Token generation has a rate limit of its own (429); a few quick retries, no more.
-    return Requester(client, system="Allegro", retry=RetryPolicy(attempts=3), describe=describe)
+    return Requester(
+        client, system="Allegro", retry=retry or RetryPolicy(attempts=3), describe=describe
+    )
 
 
 class AllegroOAuth:
