@@ -1,4 +1,5 @@
-"""``maintenance.cleanup``: apply retention to a tenant's logs and sessions, in small batches."""
+"""``maintenance.cleanup``: apply retention to a tenant's logs, orders and sessions, in small
+batches."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from ihub.config import get_settings
 from ihub.kit.clock import utcnow
 from ihub.kit.repository import TenantRepository
 from ihub.logs.repository import IntegrationLogRepository
-from ihub.models import AuditLog, IntegrationLog, UserSession
+from ihub.models import AuditLog, IntegrationLog, Order, OrderEvent, UserSession
+from ihub.orders.repository import OrderEventRepository, OrderRepository
 from ihub.runs.context import RunContext
 from ihub.runs.registry import run_kind
 from ihub.tenants.repository import UserSessionRepository
@@ -24,6 +26,10 @@ BATCH = 5000  # small deletes keep SQLite's write lock short
 class CleanupParams(BaseModel):
     logs_days: int | None = Field(None, ge=1, description="Default IHUB_LOGS_RETENTION_DAYS.")
     audit_days: int | None = Field(None, ge=1, description="Default IHUB_AUDIT_RETENTION_DAYS.")
+    orders_days: int | None = Field(None, ge=1, description="Default IHUB_ORDERS_RETENTION_DAYS.")
+    order_events_days: int | None = Field(
+        None, ge=1, description="Default IHUB_ORDER_EVENTS_RETENTION_DAYS."
+    )
 
 
 @run_kind("maintenance.cleanup", title="Retention cleanup", params=CleanupParams)
@@ -32,6 +38,10 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
     now = utcnow()
     logs_cutoff = now - timedelta(days=params.logs_days or settings.logs_retention_days)
     audit_cutoff = now - timedelta(days=params.audit_days or settings.audit_retention_days)
+    orders_cutoff = now - timedelta(days=params.orders_days or settings.orders_retention_days)
+    events_cutoff = now - timedelta(
+        days=params.order_events_days or settings.order_events_retention_days
+    )
     targets: list[tuple[str, TenantRepository[Any], ColumnElement[bool]]] = [
         (
             "integration logs",
@@ -42,6 +52,16 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
             "audit log",
             AuditRepository(ctx.session, ctx.tenant_id),
             AuditLog.created_at < audit_cutoff,
+        ),
+        (
+            "orders",
+            OrderRepository(ctx.session, ctx.tenant_id),
+            Order.bought_at < orders_cutoff,
+        ),
+        (
+            "order events",
+            OrderEventRepository(ctx.session, ctx.tenant_id),
+            OrderEvent.occurred_at < events_cutoff,
         ),
         (
             "sessions",

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from ihub.db import Database, get_database
 from ihub.kit.clock import utcnow
 from ihub.kit.failures import Transient
@@ -69,9 +67,9 @@ class TokenKeeper:
 
     Args:
         renew: exchanges a refresh token for a new pair (the provider's refresh grant).
-        rejected: the exceptions of ``renew`` that mean "this refresh token is dead".
-        on_rejected: called in the transaction that marks the tokens rejected, with the reason
-            (e.g. to flag the connection for reauthorization).
+        rejected: the exceptions of ``renew`` that mean "this refresh token is dead"; the
+            tokens are then marked rejected and every later call fails at once with
+            ``ReauthorizationRequired``.
     """
 
     def __init__(
@@ -81,14 +79,12 @@ class TokenKeeper:
         renew: Callable[[str], TokenPair],
         *,
         rejected: tuple[type[Exception], ...] = (),
-        on_rejected: Callable[[Session, str], None] | None = None,
         database: Database | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.connection_id = connection_id
         self.renew = renew
         self.rejected = rejected
-        self.on_rejected = on_rejected
         self.database = database or get_database()
         self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
         self._lock = threading.Lock()
@@ -161,8 +157,6 @@ class TokenKeeper:
                 OAuthTokenRepository(session, self.tenant_id).release_lease(
                     token_id, self.owner, rejected_at=utcnow(), rejected_reason=reason
                 )
-                if self.on_rejected is not None:
-                    self.on_rejected(session, reason)
             raise ReauthorizationRequired(reason) from exc
         except BaseException:
             with self.database.scope() as session:

@@ -49,13 +49,16 @@ class Wanted:
     occurred_at: datetime
     revision: str | None
 
-    def satisfied_by(self, form: dict[str, Any] | None) -> bool:
-        if form is None:
-            return False
-        if self.revision is not None and form.get("revision") == self.revision:
+    def satisfied_by(self, revision: str | None, updated_at: datetime | None) -> bool:
+        """Does a version of the form with this revision and change time cover the events?"""
+        if self.revision is not None and revision == self.revision:
             return True
-        updated = parse_time(form.get("updatedAt"))
-        return updated is not None and updated >= self.occurred_at
+        return updated_at is not None and updated_at >= self.occurred_at
+
+    def satisfied_by_form(self, form: dict[str, Any] | None) -> bool:
+        return form is not None and self.satisfied_by(
+            form.get("revision"), parse_time(form.get("updatedAt"))
+        )
 
 
 def wanted(events: Iterable[JournalEvent]) -> dict[str, Wanted]:
@@ -122,9 +125,11 @@ def fetch_forms(api: AllegroApi, wanted: dict[str, Wanted]) -> FetchedForms:
         for forms, _ in forms_changed_since(api, FormsPosition(since)):
             requests += 1
             found.update((str(form.get("id")), form) for form in forms)
-            if all(w.satisfied_by(found.get(form_id)) for form_id, w in wanted.items()):
+            if all(w.satisfied_by_form(found.get(form_id)) for form_id, w in wanted.items()):
                 break
-    missing = [form_id for form_id, w in wanted.items() if not w.satisfied_by(found.get(form_id))]
+    missing = [
+        form_id for form_id, w in wanted.items() if not w.satisfied_by_form(found.get(form_id))
+    ]
     gone = []
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         for form_id, form in zip(missing, pool.map(api.checkout_form, missing), strict=True):

@@ -109,6 +109,9 @@ class Emulator:
         with self.lock:
             for rule in self.config.faults.fail:
                 if path.startswith(rule.path) and rule.times > 0:
+                    if rule.skip:
+                        rule.skip -= 1
+                        continue
                     rule.times -= 1
                     return rule.status, rule.retry_after
         return None

@@ -10,11 +10,13 @@ DEMO_CLIENT_SECRET = "ihub-demo-secret"  # a sandbox credential, public on purpo
 
 
 class FailRule(BaseModel):
-    """Answer ``times`` requests whose path starts with ``path`` with ``status``."""
+    """Answer ``times`` requests whose path starts with ``path`` with ``status``, after
+    letting ``skip`` of them through."""
 
     path: str
     status: int = Field(ge=400, le=599)
     times: int = Field(1, ge=1)
+    skip: int = Field(0, ge=0)
     retry_after: float | None = None
 
 
