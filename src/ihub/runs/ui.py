@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from ihub.db import SessionDep
 from ihub.errors import IhubError
@@ -24,7 +25,10 @@ router = APIRouter(include_in_schema=False)
 
 def _defaults(kind_name: str) -> str:
     kind = next(k for k in all_kinds() if k.name == kind_name)
-    return json.dumps(kind.params_model().model_dump(mode="json"), indent=2)
+    try:
+        return json.dumps(kind.params_model().model_dump(mode="json"), indent=2)
+    except ValidationError:
+        return "{}"  # the kind has required parameters, e.g. allegro.authorize's device code
 
 
 @router.get("/runs")

@@ -114,7 +114,6 @@ class Authority:
             too_soon = grant.last_poll and (now - grant.last_poll).total_seconds() < grant.interval
             grant.last_poll = now
             if too_soon:
-                grant.interval += 5  # RFC 8628: this and every later poll waits 5 s longer
                 raise OAuthError(400, "slow_down", "Polling too fast")
             if grant.state == "pending":
                 raise OAuthError(
