@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from ihub.allegro.demo import seed_allegro_sandbox
 from ihub.config import Settings
 
 # Each feature that has something to show adds a seeder: (session, tenant_id, settings).
-SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = []
+SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = [seed_allegro_sandbox]
 
 
 def seed(session: Session, tenant_id: uuid.UUID, settings: Settings) -> None:

@@ -117,6 +117,10 @@ class Emulator:
         return None
 
 
+def _seller_page(request: Request) -> str:
+    return str(request.url.replace(path=f"{request.scope.get('root_path', '')}/", query=""))
+
+
 def _route_path(request: Request) -> str:
     path: str = request.scope["path"]
     root: str = request.scope.get("root_path", "")
@@ -188,7 +192,8 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
         except OAuthError as exc:
             return oauth_error(exc)
         grant = emulator.authority.start(client_id, now())
-        page = str(request.base_url) + "skojarz-aplikacje"
+        root = request.scope.get("root_path", "")  # /sandbox/allegro when mounted in the demo
+        page = str(request.url.replace(path=f"{root}/skojarz-aplikacje", query=""))
         return JSONResponse(
             {
                 "device_code": grant.device_code,
@@ -345,14 +350,14 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     def seller_new_orders(request: Request) -> RedirectResponse:
         for _ in range(3):
             emulator.world.create(now(), paid=True)
-        return RedirectResponse(str(request.base_url), status_code=303)
+        return RedirectResponse(_seller_page(request), status_code=303)
 
     @app.post("/seller/orders/{form_id}/cancel")
     def seller_cancel(request: Request, form_id: str) -> RedirectResponse:
         form = emulator.world.forms.get(form_id)
         if form is not None and form.status != "CANCELLED":
             emulator.world.cancel(form, now())
-        return RedirectResponse(str(request.base_url), status_code=303)
+        return RedirectResponse(_seller_page(request), status_code=303)
 
     _control_routes(app, emulator)
     return app

@@ -54,4 +54,5 @@ class EmulatorConfig(BaseModel):
     faults: Faults = Field(default_factory=Faults)
 
 
-DEMO = EmulatorConfig(initial_orders=40, orders_per_minute=2)
+# The demo's seller: a fortnight of orders to begin with, and about one more a minute.
+DEMO = EmulatorConfig(initial_orders=40, orders_per_minute=1)
