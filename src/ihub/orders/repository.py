@@ -132,8 +132,10 @@ class OrderEventRepository(TenantRepository[OrderEvent]):
             chunk = [
                 {**row, "tenant_id": self.tenant_id} for row in rows[start : start + INSERT_CHUNK]
             ]
-            result = self.session.execute(insert(OrderEvent).values(chunk).on_conflict_do_nothing())
-            added += int(result.rowcount or 0)  # type: ignore[attr-defined]
+            # RETURNING names only the rows really inserted (rowcount is not reliable for a
+            # multi-row statement on every driver).
+            stmt = insert(OrderEvent).values(chunk).on_conflict_do_nothing()
+            added += len(self.session.execute(stmt.returning(OrderEvent.id)).all())
         return added
 
     def for_form(self, connection_id: uuid.UUID, form_id: str) -> Sequence[OrderEvent]:
