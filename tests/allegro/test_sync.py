@@ -235,3 +235,19 @@ def test_merged_purchases_become_one_order(
     assert set(by_form(tenant)) == {merged.json()["id"]}
     logs = tenant.client.get("/api/v1/logs", params={"run_id": run["id"]}).json()["items"]
     assert sum("no longer exists" in entry["message"] for entry in logs) == 2
+
+
+def test_many_new_orders_take_few_requests(
+    tenant: TenantHandle, allegro_sandbox: AllegroSandbox
+) -> None:
+    connection_id = authorized(tenant, allegro_sandbox)
+    ids = allegro_sandbox.create_orders(250)
+    before = allegro_sandbox.stats()["requests"]
+    run = sync(tenant, connection_id, events_per_page=300)
+    after = allegro_sandbox.stats()["requests"]
+    made = {p: n - before.get(p, 0) for p, n in after.items() if n > before.get(p, 0)}
+    made.pop("/_emulator/stats")
+    # 750 events in pages of 300; the forms they point to from one listing read once, 100 a page.
+    assert made == {"/api/order/events": 3, "/api/order/checkout-forms": 3}
+    assert step(run, "orders")["inserted"] == 250
+    assert set(by_form(tenant)) == set(ids)

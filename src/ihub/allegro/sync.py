@@ -158,7 +158,7 @@ class _Sync:
 
     def follow(self, cursor: SyncCursor, params: SyncParams) -> None:
         events_step, orders_step = self.ctx.step("events"), self.ctx.step("orders")
-        restarted = False
+        restarted, listed_to = False, None
         for _ in range(params.max_pages):
             try:
                 events = self.api.events(cursor.position, params.events_per_page)
@@ -182,7 +182,9 @@ class _Sync:
                     for form_id, w in wanted_forms.items()
                     if form_id not in held or not w.satisfied_by(*held[form_id])
                 },
+                listed_to,
             )
+            listed_to = fetched.listed_to
             new = orders.save_events(
                 self.ctx.session, self.ctx.tenant_id, self.connection_id, events
             )

@@ -20,7 +20,7 @@ SORTS: dict[str, Any] = {
     "updated_at": Order.source_updated_at,
     "total": Order.total_cents,
 }
-INSERT_CHUNK = 500  # rows per INSERT: well under SQLite's limit on bound parameters
+IN_CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class OrderRepository(TenantRepository[Order]):
     def by_external_ids(self, connection_id: uuid.UUID, ids: Iterable[str]) -> dict[str, Order]:
         wanted = list(set(ids))
         found: dict[str, Order] = {}
-        for start in range(0, len(wanted), INSERT_CHUNK):
-            chunk = wanted[start : start + INSERT_CHUNK]
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
             stmt = self.select(Order.connection_id == connection_id, Order.external_id.in_(chunk))
             found.update((order.external_id, order) for order in self.session.scalars(stmt))
         return found
@@ -79,11 +79,11 @@ class OrderRepository(TenantRepository[Order]):
         """``external id -> (revision, source_updated_at)`` of the orders held."""
         wanted = list(set(ids))
         found: dict[str, tuple[str | None, datetime]] = {}
-        for start in range(0, len(wanted), INSERT_CHUNK):
+        for start in range(0, len(wanted), IN_CHUNK):
             stmt = select(Order.external_id, Order.revision, Order.source_updated_at).where(
                 Order.tenant_id == self.tenant_id,
                 Order.connection_id == connection_id,
-                Order.external_id.in_(wanted[start : start + INSERT_CHUNK]),
+                Order.external_id.in_(wanted[start : start + IN_CHUNK]),
             )
             found.update((row[0], (row[1], row[2])) for row in self.session.execute(stmt))
         return found
@@ -127,16 +127,13 @@ class OrderEventRepository(TenantRepository[OrderEvent]):
             return 0
         dialect = self.session.get_bind().dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        added = 0
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = [
-                {**row, "tenant_id": self.tenant_id} for row in rows[start : start + INSERT_CHUNK]
-            ]
-            # RETURNING names only the rows really inserted (rowcount is not reliable for a
-            # multi-row statement on every driver).
-            stmt = insert(OrderEvent).values(chunk).on_conflict_do_nothing()
-            added += len(self.session.execute(stmt.returning(OrderEvent.id)).all())
-        return added
+        # One statement, many parameter sets: SQLAlchemy batches them into multi-row INSERTs.
+        # RETURNING names only the rows really inserted (rowcount is not reliable for that).
+        stmt = insert(OrderEvent).on_conflict_do_nothing().returning(OrderEvent.id)
+        inserted = self.session.execute(
+            stmt, [{**row, "tenant_id": self.tenant_id} for row in rows]
+        )
+        return len(inserted.all())
 
     def for_form(self, connection_id: uuid.UUID, form_id: str) -> Sequence[OrderEvent]:
         stmt = self.select(

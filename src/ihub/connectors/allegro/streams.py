@@ -92,13 +92,15 @@ def forms_changed_since(
     the last change time seen (keyset), so any number of forms can be read.
     """
     while True:
-        page = api.checkout_forms(
-            offset=position.offset, limit=FORMS_PAGE_MAX, updated_gte=position.since
-        )
-        if len(page.forms) < FORMS_PAGE_MAX:
+        limit = min(FORMS_PAGE_MAX, MAX_RESULT_WINDOW - position.offset)
+        if limit <= 0:
+            position = FormsPosition(position.since)  # at the window's edge: start it again
+            continue
+        page = api.checkout_forms(offset=position.offset, limit=limit, updated_gte=position.since)
+        if len(page.forms) < limit:
             yield page.forms, None
             return
-        following = FormsPosition(position.since, position.offset + FORMS_PAGE_MAX)
+        following = FormsPosition(position.since, position.offset + limit)
         if following.offset + FORMS_PAGE_MAX > MAX_RESULT_WINDOW:
             last = parse_time(page.forms[-1].get("updatedAt"))
             if last is None or last <= position.since:
@@ -114,17 +116,28 @@ class FetchedForms:
     forms: list[dict[str, Any]]
     gone: list[str]  # forms Allegro no longer knows (merged into another, A.5)
     requests: int
+    listed_to: FormsPosition | None  # where the listing stopped: the next page goes on there
 
 
-def fetch_forms(api: AllegroApi, wanted: dict[str, Wanted]) -> FetchedForms:
-    """The current state of every wanted form, plus whatever else the listing brought."""
+def fetch_forms(
+    api: AllegroApi, wanted: dict[str, Wanted], listed_to: FormsPosition | None = None
+) -> FetchedForms:
+    """The current state of every wanted form, plus whatever else the listing brought.
+
+    ``listed_to`` is where the previous page's listing stopped. The next page's events are
+    later, so its forms changed later too: the listing goes on from there instead of reading
+    the same forms again (a form that changed meanwhile moved further down the listing).
+    """
     found: dict[str, dict[str, Any]] = {}
     requests = 0
     if len(wanted) >= BULK_FROM:
         since = min(w.occurred_at for w in wanted.values())
-        for forms, _ in forms_changed_since(api, FormsPosition(since)):
+        if listed_to is None or listed_to.since > since:
+            listed_to = FormsPosition(since)
+        for forms, following in forms_changed_since(api, listed_to):
             requests += 1
             found.update((str(form.get("id")), form) for form in forms)
+            listed_to = following or FormsPosition(listed_to.since, listed_to.offset + len(forms))
             if all(w.satisfied_by_form(found.get(form_id)) for form_id, w in wanted.items()):
                 break
     missing = [
@@ -139,4 +152,4 @@ def fetch_forms(api: AllegroApi, wanted: dict[str, Wanted]) -> FetchedForms:
                 found.pop(form_id, None)
             else:
                 found[form_id] = form
-    return FetchedForms(list(found.values()), gone, requests)
+    return FetchedForms(list(found.values()), gone, requests, listed_to)
