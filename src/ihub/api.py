@@ -11,6 +11,7 @@ from ihub.runs.endpoints import router as runs_router
 from ihub.schedules.endpoints import router as schedules_router
 from ihub.tenants.auth import authenticate
 from ihub.tenants.endpoints import router as tenants_router
+from ihub.webhooks.endpoints import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 
@@ -25,5 +26,6 @@ for domain_router in (
     schedules_router,
     logs_router,
     audit_router,
+    webhooks_router,
 ):
     router.include_router(domain_router)

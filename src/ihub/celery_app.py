@@ -11,7 +11,9 @@ from ihub.config import Settings, get_settings
 
 TICK_TASK = "schedules.tick"
 SWEEP_TASK = "runs.sweep"
+WEBHOOKS_TASK = "webhooks.dispatch"
 SWEEP_SECONDS = 30.0
+WEBHOOKS_SECONDS = 5.0
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -30,6 +32,8 @@ def create_celery(settings: Settings) -> Celery:
         beat_schedule={
             "tick": {"task": TICK_TASK, "schedule": settings.tick_seconds},
             "sweep": {"task": SWEEP_TASK, "schedule": SWEEP_SECONDS},
+            # Picks up scheduled retries; the database holds them, so restarts lose none.
+            "webhooks": {"task": WEBHOOKS_TASK, "schedule": WEBHOOKS_SECONDS},
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )

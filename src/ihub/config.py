@@ -76,6 +76,37 @@ class Settings(BaseSettings):
     )
     metrics_public: bool = Field(False, description="Serve `/metrics` without credentials.")
 
+    # --- outbound webhooks ---
+    webhooks_timeout_seconds: float = Field(
+        15.0, gt=0, le=120, description="A delivery must get its 2xx within this time."
+    )
+    webhooks_retry_schedule: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        description="Seconds before each retry after the first attempt (JSON list).",
+    )
+    webhooks_retry_jitter: float = Field(
+        0.2, ge=0, le=1, description="Each retry delay varies randomly by up to this fraction."
+    )
+    webhooks_disable_after_days: float = Field(
+        5.0, gt=0, description="An endpoint failing without a success this long is disabled."
+    )
+    webhooks_endpoint_concurrency: int = Field(
+        16, ge=1, le=256, description="Deliveries in flight to one endpoint at a time."
+    )
+    webhooks_max_payload_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest webhook body `emit` accepts."
+    )
+    webhooks_rotation_hours: float = Field(
+        24.0, ge=0, description="After a secret rotation the old secret also signs this long."
+    )
+    webhooks_allow_private_networks: bool = Field(
+        False,
+        description="Deliver to loopback, private and link-local addresses too (local setups).",
+    )
+    webhooks_retention_days: int = Field(
+        30, ge=1, description="Webhook messages and attempts retention."
+    )
+
     # --- bootstrap and retention ---
     admin_email: str = Field("admin@example.com", description="First admin created on first start.")
     logs_retention_days: int = Field(90, ge=1, description="Integration log retention.")

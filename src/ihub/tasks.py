@@ -5,4 +5,5 @@ import ihub.allegro.sync
 import ihub.maintenance.cleanup
 import ihub.runs.demo
 import ihub.runs.tasks
-import ihub.schedules.tasks  # noqa: F401
+import ihub.schedules.tasks
+import ihub.webhooks.tasks  # noqa: F401

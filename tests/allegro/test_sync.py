@@ -251,3 +251,36 @@ def test_many_new_orders_take_few_requests(
     assert made == {"/api/order/events": 3, "/api/order/checkout-forms": 3}
     assert step(run, "orders")["inserted"] == 250
     assert set(by_form(tenant)) == set(ids)
+
+
+def test_subscribers_hear_of_new_and_changed_orders_and_a_broken_connection(
+    tenant: TenantHandle, allegro_sandbox: AllegroSandbox
+) -> None:
+    endpoint = tenant.client.post(
+        "/api/v1/webhooks/endpoints",
+        json={
+            "url": "https://hooks.ihub.invalid/orders",  # never resolves: nothing is sent
+            "event_types": ["order.created", "order.updated", "connection.needs_attention"],
+        },
+    ).json()
+    connection_id = authorized(tenant, allegro_sandbox)
+    (form_id,) = allegro_sandbox.create_orders(1)
+    sync(tenant, connection_id)
+    allegro_sandbox.change(form_id, "cancel")
+    sync(tenant, connection_id)
+    allegro_sandbox.control.post("/_emulator/revoke")
+    sync(tenant, connection_id)
+
+    messages = tenant.client.get(f"/api/v1/webhooks/endpoints/{endpoint['id']}/messages").json()
+    payloads = {
+        m["event_type"]: tenant.client.get(f"/api/v1/webhooks/messages/{m['id']}").json()[
+            "payload"
+        ]["data"]
+        for m in messages["items"]
+    }
+    assert set(payloads) == {"order.created", "order.updated", "connection.needs_attention"}
+    assert payloads["order.created"]["external_id"] == form_id
+    assert payloads["order.updated"]["status"] == "CANCELLED"
+    assert payloads["order.updated"]["changes"] == ["status"]
+    broken = payloads["connection.needs_attention"]
+    assert (broken["connection_id"], broken["status"]) == (connection_id, "needs_reauthorization")

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
+from ihub import webhooks
 from ihub.allegro.schemas import AuthorizationRead
 from ihub.audit.actor import SYSTEM, Actor
 from ihub.config import get_settings
@@ -21,7 +22,7 @@ from ihub.connectors.allegro.errors import RefreshTokenRejected
 from ihub.errors import NotFound, Unprocessable
 from ihub.kit.http import Throttle
 from ihub.logs import service as logs
-from ihub.models import ConnectionStatus, Run, RunStatus, Schedule
+from ihub.models import Connection, ConnectionStatus, Run, RunStatus, Schedule
 from ihub.oauth import service as oauth
 from ihub.oauth.keeper import TokenKeeper
 from ihub.runs import service as runs
@@ -104,13 +105,21 @@ def ensure_sync_schedule(
 
 
 def _announce_needs_attention(
-    session: Session, tenant_id: uuid.UUID, connection_id: uuid.UUID
+    session: Session, tenant_id: uuid.UUID, connection: Connection
 ) -> None:
-    """Where the ``connection.needs_attention`` webhook is emitted, in this transaction.
-
-    ``ihub.webhooks.emit`` is being built on another branch; until it is merged this does
-    nothing.
-    """
+    """``connection.needs_attention`` to webhook subscribers, in this transaction."""
+    webhooks.emit(
+        session,
+        tenant_id,
+        "connection.needs_attention",
+        {
+            "connection_id": connection.id,
+            "system": SYSTEM_NAME,
+            "name": connection.name,
+            "status": connection.status.value,
+            "reason": connection.last_error,
+        },
+    )
 
 
 def needs_reauthorization(
@@ -137,7 +146,7 @@ def needs_reauthorization(
             level="error",
             message=f"{connection.name}: {reason} Order syncs are paused until then.",
         )
-        _announce_needs_attention(session, tenant_id, connection_id)
+        _announce_needs_attention(session, tenant_id, connection)
 
 
 def needs_attention(
@@ -147,7 +156,7 @@ def needs_attention(
     first_time = connection.status != ConnectionStatus.needs_attention
     connections.mark_failed(connection, reason)
     if first_time:
-        _announce_needs_attention(session, tenant_id, connection_id)
+        _announce_needs_attention(session, tenant_id, connection)
 
 
 def working(session: Session, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> None:

@@ -1,5 +1,5 @@
-"""``maintenance.cleanup``: apply retention to a tenant's logs, orders and sessions, in small
-batches."""
+"""``maintenance.cleanup``: apply retention to a tenant's logs, orders, webhooks and
+sessions, in small batches."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from ihub.config import get_settings
 from ihub.kit.clock import utcnow
 from ihub.kit.repository import TenantRepository
 from ihub.logs.repository import IntegrationLogRepository
-from ihub.models import AuditLog, IntegrationLog, Order, OrderEvent, UserSession
+from ihub.models import AuditLog, IntegrationLog, Order, OrderEvent, UserSession, WebhookEvent
 from ihub.orders.repository import OrderEventRepository, OrderRepository
 from ihub.runs.context import RunContext
 from ihub.runs.registry import run_kind
 from ihub.tenants.repository import UserSessionRepository
+from ihub.webhooks.repository import EventRepository
 
 BATCH = 5000  # small deletes keep SQLite's write lock short
 
@@ -29,6 +30,9 @@ class CleanupParams(BaseModel):
     orders_days: int | None = Field(None, ge=1, description="Default IHUB_ORDERS_RETENTION_DAYS.")
     order_events_days: int | None = Field(
         None, ge=1, description="Default IHUB_ORDER_EVENTS_RETENTION_DAYS."
+    )
+    webhooks_days: int | None = Field(
+        None, ge=1, description="Default IHUB_WEBHOOKS_RETENTION_DAYS."
     )
 
 
@@ -42,6 +46,7 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
     events_cutoff = now - timedelta(
         days=params.order_events_days or settings.order_events_retention_days
     )
+    webhooks_cutoff = now - timedelta(days=params.webhooks_days or settings.webhooks_retention_days)
     targets: list[tuple[str, TenantRepository[Any], ColumnElement[bool]]] = [
         (
             "integration logs",
@@ -62,6 +67,12 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
             "order events",
             OrderEventRepository(ctx.session, ctx.tenant_id),
             OrderEvent.occurred_at < events_cutoff,
+        ),
+        (
+            # An event's messages and their attempts go with it (ON DELETE CASCADE).
+            "webhook messages",
+            EventRepository(ctx.session, ctx.tenant_id),
+            WebhookEvent.created_at < webhooks_cutoff,
         ),
         (
             "sessions",

@@ -16,6 +16,10 @@ from ihub.models.sync_cursor import SyncCursor
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
+from ihub.models.webhook_attempt import WebhookAttempt
+from ihub.models.webhook_endpoint import WebhookEndpoint
+from ihub.models.webhook_event import WebhookEvent
+from ihub.models.webhook_message import MessageStatus, WebhookMessage
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -25,6 +29,7 @@ __all__ = [
     "Connection",
     "ConnectionStatus",
     "IntegrationLog",
+    "MessageStatus",
     "OAuthToken",
     "Order",
     "OrderEvent",
@@ -42,4 +47,8 @@ __all__ = [
     "TenantMixin",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
 ]

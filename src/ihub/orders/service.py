@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ihub import webhooks
 from ihub.connectors.allegro.client import JournalEvent
 from ihub.connectors.allegro.mapping import OrderRecord
 from ihub.errors import NotFound
@@ -25,6 +26,7 @@ from ihub.orders.schemas import (
     OrderStats,
     StatusStats,
 )
+from ihub.webhooks.repository import EndpointRepository
 
 EXPORT_BATCH = 1000
 EXPORT_COLUMNS = [
@@ -55,12 +57,30 @@ class SaveResult:
     unchanged: int = 0
 
 
-def _announce(session: Session, tenant_id: uuid.UUID, event: str, order: Order) -> None:
-    """Where ``order.created`` / ``order.updated`` webhooks are emitted, in this transaction.
+# What subscribers hear about an order; ``order.updated`` adds the fields that changed.
+_ANNOUNCED = ("status", "fulfillment_status", "total_cents", "currency", "lines", "buyer_email",
+              "delivery_method", "delivery_address", "invoice_address", "payment")  # fmt: skip
 
-    ``ihub.webhooks.emit(session, tenant_id, type, data)`` is being built on another branch;
-    until it is merged this does nothing.
-    """
+
+def _announce(
+    session: Session, tenant_id: uuid.UUID, event: str, order: Order, changes: list[str]
+) -> None:
+    """``order.created`` / ``order.updated`` to webhook subscribers, in the order's transaction."""
+    data: dict[str, Any] = {
+        "order_id": order.id,
+        "connection_id": order.connection_id,
+        "system": order.source,
+        "external_id": order.external_id,
+        "status": order.status,
+        "fulfillment_status": order.fulfillment_status,
+        "total": Money.of(order.total_cents, order.currency).amount,
+        "currency": order.currency,
+        "bought_at": order.bought_at,
+        "updated_at": order.source_updated_at,
+    }
+    if event == "order.updated":
+        data["changes"] = ["total" if name == "total_cents" else name for name in changes]
+    webhooks.emit(session, tenant_id, event, data)
 
 
 def save_orders(
@@ -78,6 +98,9 @@ def save_orders(
     """
     repository = OrderRepository(session, tenant_id)
     held = repository.by_external_ids(connection_id, (r.external_id for r in records))
+    subscribers = EndpointRepository(session, tenant_id)
+    # Asked once per batch, so that a tenant without subscribers costs no query per order.
+    heard = {event for event in ("order.created", "order.updated") if subscribers.subscribed(event)}
     result, new = SaveResult(), []
     for record in records:
         order = held.get(record.external_id)
@@ -95,12 +118,16 @@ def save_orders(
         ):
             result.unchanged += 1
         else:
+            before = {name: getattr(order, name) for name in _ANNOUNCED}
             _copy(order, record)
             result.updated += 1
-            _announce(session, tenant_id, "order.updated", order)
-    repository.add_all(new)
-    for order in new:
-        _announce(session, tenant_id, "order.created", order)
+            changed = [name for name in _ANNOUNCED if getattr(order, name) != before[name]]
+            if changed and "order.updated" in heard:
+                _announce(session, tenant_id, "order.updated", order, changed)
+    repository.add_all(new)  # ids are known from here on
+    if "order.created" in heard:
+        for order in new:
+            _announce(session, tenant_id, "order.created", order, [])
     return result
 
 

@@ -117,6 +117,7 @@ class WorkerRunQueries:
         return self.session.scalars(
             select(Run)
             .where(Run.status == RunStatus.running, Run.heartbeat_at < heartbeat_before)
+            .options(selectinload(Run.steps))  # a run given up on is announced with its counters
             .with_for_update(skip_locked=True)
         ).all()
 

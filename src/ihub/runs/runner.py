@@ -17,6 +17,7 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from ihub import webhooks
 from ihub.config import get_settings
 from ihub.db import Database, after_commit, get_database
 from ihub.kit.clock import utcnow
@@ -134,7 +135,41 @@ def _finalize(session: Session, run: Run, status: RunStatus, error: str | None) 
         run_id=run.id,
         details={"steps": {s.name: service.step_counters(s) for s in run.steps}},
     )
+    announce(session, run)
     log.info("run_finished", status=status.value, error=error)
+
+
+def announce(session: Session, run: Run) -> None:
+    """Tell webhook subscribers that a run ended (``run.completed`` / ``run.failed``)."""
+    if run.status not in _ANNOUNCED:
+        return
+    webhooks.emit(
+        session,
+        run.tenant_id,
+        _ANNOUNCED[run.status],
+        {
+            "run_id": run.id,
+            "kind": run.kind,
+            "title": get_kind(run.kind).title,
+            "status": run.status.value,
+            "with_errors": run.status == RunStatus.completed_with_errors,
+            "trigger": run.trigger,
+            "connection_id": run.connection_id,
+            "schedule_id": run.schedule_id,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "error": run.error,
+            "totals": {n: sum(getattr(s, n) for s in run.steps) for n in service.COUNTERS},
+            "steps": {s.name: service.step_counters(s) for s in run.steps},
+        },
+    )
+
+
+_ANNOUNCED = {
+    RunStatus.completed: "run.completed",
+    RunStatus.completed_with_errors: "run.completed",
+    RunStatus.failed: "run.failed",
+}
 
 
 def _retry_later(run_id: uuid.UUID, attempt: int, exc: Transient) -> None:

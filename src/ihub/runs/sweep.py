@@ -17,7 +17,7 @@ from ihub.db import after_commit
 from ihub.kit.clock import utcnow
 from ihub.logs import service as logs
 from ihub.models import RunStatus
-from ihub.runs import service
+from ihub.runs import runner, service
 from ihub.runs.registry import get_kind
 from ihub.runs.repository import WorkerRunQueries
 
@@ -35,6 +35,7 @@ def sweep(session: Session, settings: Settings) -> dict[str, int]:
             run.status = RunStatus.failed
             run.finished_at = now
             run.error = f"The worker stopped responding {run.attempt} times; giving up."
+            runner.announce(session, run)
             failed += 1
         else:
             run.status = RunStatus.queued

@@ -22,6 +22,7 @@ NAV: list[NavItem] = [
     NavItem("nav.section.operate", "nav.logs", "/logs"),
     NavItem("nav.section.settings", "nav.connections", "/connections"),
     NavItem("nav.section.settings", "nav.schedules", "/schedules"),
+    NavItem("nav.section.settings", "nav.webhooks", "/webhooks"),
     NavItem("nav.section.settings", "nav.api_keys", "/api-keys", Role.admin),
     NavItem("nav.section.settings", "nav.audit", "/audit", Role.admin),
 ]

@@ -16,6 +16,7 @@ from ihub.schedules.ui import router as schedules_ui
 from ihub.tenants.ui import router as tenants_ui
 from ihub.ui.dashboard import router as dashboard_ui
 from ihub.ui.web import LoginRequired, login_redirect_target, render
+from ihub.webhooks.ui import router as webhooks_ui
 
 router = APIRouter(include_in_schema=False)
 for ui_router in (
@@ -28,6 +29,7 @@ for ui_router in (
     allegro_ui,
     schedules_ui,
     audit_ui,
+    webhooks_ui,
 ):
     router.include_router(ui_router)
 

@@ -1,8 +1,8 @@
 """allegro orders
 
-Revision ID: dc98ec7a8fe1
-Revises: f604a232f9db
-Create Date: 2026-12-01 09:54:00.622113
+Revision ID: 132d359ea1e6
+Revises: 448faa00b558
+Create Date: 2026-12-01 10:39:46.513557
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ from sqlalchemy import Text
 
 import ihub.kit.db_types
 
-revision: str = "dc98ec7a8fe1"
-down_revision: str | Sequence[str] | None = "f604a232f9db"
+revision: str = "132d359ea1e6"
+down_revision: str | Sequence[str] | None = "448faa00b558"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
