@@ -478,6 +478,8 @@ def _control_routes(app: FastAPI, emulator: Emulator) -> None:
         }
         if action not in actions:
             return JSONResponse({"detail": f"actions: {sorted(actions)}"}, status_code=404)
+        if status not in FULFILLMENT_STATUSES:
+            return JSONResponse({"detail": f"statuses: {FULFILLMENT_STATUSES}"}, status_code=422)
         actions[action]()
         return JSONResponse(form.history[-1][1])
 

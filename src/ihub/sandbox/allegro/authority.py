@@ -11,7 +11,7 @@ import secrets
 import string
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,7 +51,6 @@ class Counters:
     token_grants: int = 0
     refreshes: int = 0
     refused_refreshes: int = 0
-    by_path: dict[str, int] = field(default_factory=dict)
 
 
 def _b64(data: bytes) -> str:

@@ -23,15 +23,6 @@ from typing import Any
 from ihub.sandbox.allegro import data
 from ihub.sandbox.allegro.config import EmulatorConfig
 
-EVENT_TYPES = (
-    "BOUGHT",
-    "FILLED_IN",
-    "READY_FOR_PROCESSING",
-    "BUYER_CANCELLED",
-    "FULFILLMENT_STATUS_CHANGED",
-    "AUTO_CANCELLED",
-    "BUYER_MODIFIED",
-)
 FULFILLMENT_STATUSES = (
     "NEW",
     "PROCESSING",
