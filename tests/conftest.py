@@ -45,4 +45,5 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.onec",
     "tests.fixtures.s3",
+    "tests.fixtures.allegro",
 ]

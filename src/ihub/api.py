@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter, Depends
 
+from ihub.allegro.endpoints import router as allegro_router
 from ihub.audit.endpoints import router as audit_router
 from ihub.connections.endpoints import router as connections_router
 from ihub.logs.endpoints import router as logs_router
+from ihub.orders.endpoints import router as orders_router
 from ihub.production.endpoints import routers as production_routers
 from ihub.runs.endpoints import router as runs_router
 from ihub.schedules.endpoints import router as schedules_router
@@ -19,6 +21,8 @@ router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
 for domain_router in (
     tenants_router,
     connections_router,
+    allegro_router,
+    orders_router,
     runs_router,
     schedules_router,
     logs_router,

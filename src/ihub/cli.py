@@ -382,6 +382,40 @@ def sandbox_onec(host: str, port: int, **options: Any) -> None:
     uvicorn.run(create_app(config), host=host, port=port, log_config=None)
 
 
+@sandbox.command("allegro")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8002, show_default=True, type=int)
+@click.option("--client-id", default="ihub-demo", show_default=True)
+@click.option("--client-secret", default="ihub-demo-secret", show_default=True)
+@click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same orders.")
+@click.option("--initial-orders", default=40, show_default=True, type=int, help="At start-up.")
+@click.option("--orders-per-minute", default=1.0, show_default=True, type=float, help="0: none.")
+@click.option("--poll-interval", default=5, show_default=True, type=int, help="Device flow, s.")
+@click.option("--rate-limit-per-minute", default=9000, show_default=True, type=int)
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="Per request.")
+def sandbox_allegro(
+    host: str, port: int, client_id: str, client_secret: str, **options: Any
+) -> None:
+    """Allegro's OAuth device flow and order API, with a seller whose orders keep coming."""
+    import uvicorn
+
+    from ihub.sandbox.allegro import EmulatorConfig, create_app
+
+    latency = options.pop("latency_ms")
+    try:
+        config = EmulatorConfig.model_validate(
+            {**options, "clients": {client_id: client_secret}, "faults": {"latency_ms": latency}}
+        )
+    except ValidationError as exc:
+        raise click.ClickException(_reason(exc)) from None
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"Allegro sandbox: auth_url {base}, api_url {base}/api, seller page {base}/ "
+        f"(client id «{client_id}», secret «{client_secret}»)"
+    )
+    uvicorn.run(create_app(config), host=host, port=port, log_config=None)
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

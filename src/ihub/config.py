@@ -135,6 +135,21 @@ class Settings(BaseSettings):
     admin_email: str = Field("admin@example.com", description="First admin created on first start.")
     logs_retention_days: int = Field(90, ge=1, description="Integration log retention.")
     audit_retention_days: int = Field(365, ge=1, description="Audit log retention.")
+    orders_retention_days: int = Field(
+        730, ge=1, description="Orders bought longer ago than this are deleted."
+    )
+    order_events_retention_days: int = Field(
+        90, ge=1, description="Raw marketplace order events kept for audit."
+    )
+
+    # --- Allegro ---
+    allegro_rate_limit: str = Field(
+        "100/second",
+        description="Requests per Allegro Client ID from all workers (Allegro allows 9000/min).",
+    )
+    allegro_sync_cron: str = Field(
+        "*/5 * * * *", description="Order sync schedule given to each authorized Allegro account."
+    )
     log_level: str = Field("INFO", description="Process log level.")
     log_format: Literal["json", "console"] = Field("json", description="Process log format.")
 

@@ -7,11 +7,15 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from ihub.allegro.demo import seed_allegro_sandbox
 from ihub.config import Settings
 from ihub.production import demo as production
 
 # Each feature that has something to show adds a seeder: (session, tenant_id, settings).
-SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = [production.seed]
+SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = [
+    production.seed,
+    seed_allegro_sandbox,
+]
 
 
 def seed(session: Session, tenant_id: uuid.UUID, settings: Settings) -> None:

@@ -1,5 +1,7 @@
 """Import every module that defines Celery tasks or run kinds, so workers and the API know them."""
 
+import ihub.allegro.authorize
+import ihub.allegro.sync
 import ihub.maintenance.cleanup
 import ihub.production.tasks
 import ihub.runs.demo

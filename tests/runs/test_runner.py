@@ -41,6 +41,9 @@ def _boom(ctx: RunContext, params: Boom) -> None:
     step = ctx.step("only", total=3)
     step.add(processed=1, inserted=1)
     ctx.save({"done": 1})
+    if params.mode == "terminal_mid_slice":
+        step.add(processed=1)  # uncommitted work: the rollback expires the run object
+        raise _BadLogin("Allegro no longer accepts the refresh token")
     if params.mode == "terminal":
         raise _BadLogin("1C answered 401: check the login and password of the connection")
     if params.mode == "transient":
@@ -108,6 +111,16 @@ class TestFailures:
         assert "check the login and password" in run["error"]
         assert run["steps"][0]["processed"] == 1  # the committed slice is kept
         assert run["steps"][0]["status"] == "failed"
+
+    def test_terminal_error_in_the_middle_of_a_slice_drops_only_that_slice(
+        self, api: TestClient
+    ) -> None:
+        run_id = start(api, "test.boom", mode="terminal_mid_slice")
+        runner.execute(uuid.UUID(run_id))
+        run = get(api, run_id)
+        assert run["status"] == "failed"
+        assert run["error"] == "Allegro no longer accepts the refresh token"
+        assert run["steps"][0]["processed"] == 1
 
     def test_bug_fails_the_run_as_internal_error(self, api: TestClient) -> None:
         run_id = start(api, "test.boom", mode="bug")

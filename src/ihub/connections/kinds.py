@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from ihub.connections.registry import ConnectionKind, register
+from ihub.connectors.allegro.check import check_connection as check_allegro
+from ihub.connectors.allegro.spec import AllegroSecrets, AllegroSettings
 from ihub.connectors.onec_odata.check import check_connection as check_onec
 from ihub.connectors.onec_odata.spec import OneCSecrets, OneCSettings
 
 ONEC_ODATA = "onec_odata"
+ALLEGRO = "allegro"
 
 register(
     ConnectionKind(
@@ -15,5 +18,12 @@ register(
         settings=OneCSettings,
         secrets=OneCSecrets,
         test=check_onec,
+    ),
+    ConnectionKind(
+        name=ALLEGRO,
+        title="Allegro",
+        settings=AllegroSettings,
+        secrets=AllegroSecrets,
+        test=check_allegro,
     ),
 )

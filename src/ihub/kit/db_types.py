@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["JSONType", "Quantity", "UTCDateTime"]
+__all__ = ["JSONType", "Quantity", "UTCDateTime", "utc_day"]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -52,3 +55,20 @@ class Quantity(TypeDecorator[float]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
         return None if value is None else int(value) / self.SCALE
+
+
+class utc_day(FunctionElement[date]):
+    """The UTC calendar day of a ``UTCDateTime`` column, for GROUP BY on both databases."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"  # stored as naive UTC text
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC')::date"

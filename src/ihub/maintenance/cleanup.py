@@ -1,4 +1,5 @@
-"""``maintenance.cleanup``: apply retention to a tenant's logs, webhooks, sessions and files."""
+"""``maintenance.cleanup``: apply retention to a tenant's logs, orders, webhooks, sessions and
+files, in small batches."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from ihub.files import service as files
 from ihub.kit.clock import utcnow
 from ihub.kit.repository import TenantRepository
 from ihub.logs.repository import IntegrationLogRepository
-from ihub.models import AuditLog, IntegrationLog, UserSession, WebhookEvent
+from ihub.models import AuditLog, IntegrationLog, Order, OrderEvent, UserSession, WebhookEvent
+from ihub.orders.repository import OrderEventRepository, OrderRepository
 from ihub.runs.context import RunContext
 from ihub.runs.registry import run_kind
 from ihub.tenants.repository import UserSessionRepository
@@ -27,6 +29,10 @@ FILES_BATCH = 100  # each file is also a call to the file storage
 class CleanupParams(BaseModel):
     logs_days: int | None = Field(None, ge=1, description="Default IHUB_LOGS_RETENTION_DAYS.")
     audit_days: int | None = Field(None, ge=1, description="Default IHUB_AUDIT_RETENTION_DAYS.")
+    orders_days: int | None = Field(None, ge=1, description="Default IHUB_ORDERS_RETENTION_DAYS.")
+    order_events_days: int | None = Field(
+        None, ge=1, description="Default IHUB_ORDER_EVENTS_RETENTION_DAYS."
+    )
     webhooks_days: int | None = Field(
         None, ge=1, description="Default IHUB_WEBHOOKS_RETENTION_DAYS."
     )
@@ -38,6 +44,10 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
     now = utcnow()
     logs_cutoff = now - timedelta(days=params.logs_days or settings.logs_retention_days)
     audit_cutoff = now - timedelta(days=params.audit_days or settings.audit_retention_days)
+    orders_cutoff = now - timedelta(days=params.orders_days or settings.orders_retention_days)
+    events_cutoff = now - timedelta(
+        days=params.order_events_days or settings.order_events_retention_days
+    )
     webhooks_cutoff = now - timedelta(days=params.webhooks_days or settings.webhooks_retention_days)
     targets: list[tuple[str, TenantRepository[Any], ColumnElement[bool]]] = [
         (
@@ -49,6 +59,16 @@ def cleanup(ctx: RunContext, params: CleanupParams) -> None:
             "audit log",
             AuditRepository(ctx.session, ctx.tenant_id),
             AuditLog.created_at < audit_cutoff,
+        ),
+        (
+            "orders",
+            OrderRepository(ctx.session, ctx.tenant_id),
+            Order.bought_at < orders_cutoff,
+        ),
+        (
+            "order events",
+            OrderEventRepository(ctx.session, ctx.tenant_id),
+            OrderEvent.occurred_at < events_cutoff,
         ),
         (
             # An event's messages and their attempts go with it (ON DELETE CASCADE).

@@ -6,6 +6,9 @@ from ihub.models.base import Base, RecordModel, TenantMixin
 from ihub.models.batch import Batch, BatchStatus, BatchStatusChange
 from ihub.models.connection import Connection, ConnectionStatus
 from ihub.models.integration_log import IntegrationLog
+from ihub.models.oauth_token import OAuthToken
+from ihub.models.order import Order
+from ihub.models.order_event import OrderEvent
 from ihub.models.product import Product
 from ihub.models.production_version import ProductionVersion
 from ihub.models.report import Report, ReportFormat, ReportKind
@@ -13,6 +16,7 @@ from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
 from ihub.models.schedule import Schedule
 from ihub.models.stored_file import StoredFile
+from ihub.models.sync_cursor import SyncCursor
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
@@ -34,6 +38,9 @@ __all__ = [
     "BatchStatusChange",
     "IntegrationLog",
     "MessageStatus",
+    "OAuthToken",
+    "Order",
+    "OrderEvent",
     "Product",
     "ProductionVersion",
     "RecordModel",
@@ -48,6 +55,7 @@ __all__ = [
     "Schedule",
     "StepStatus",
     "StoredFile",
+    "SyncCursor",
     "Tenant",
     "TenantMixin",
     "User",

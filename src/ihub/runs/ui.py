@@ -29,7 +29,7 @@ def _defaults(kind_name: str) -> str:
     try:
         return json.dumps(kind.params_model().model_dump(mode="json"), indent=2)
     except ValidationError:
-        return "{}"
+        return "{}"  # the kind has required parameters, e.g. allegro.authorize's device code
 
 
 @router.get("/runs")

@@ -10,10 +10,13 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from ihub.sandbox import onec_odata
+from ihub.sandbox import allegro, onec_odata
 
 # name -> factory; each connector's issue adds its emulator here.
-SANDBOXES: dict[str, Callable[[], FastAPI]] = {"onec": onec_odata.create_app}
+SANDBOXES: dict[str, Callable[[], FastAPI]] = {
+    "onec": onec_odata.create_app,
+    "allegro": allegro.create_app,
+}
 
 
 def mount_sandboxes(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("nav.section.operate", "nav.dashboard", "/"),
+    NavItem("nav.section.operate", "nav.orders", "/orders"),
     NavItem("nav.section.operate", "nav.runs", "/runs"),
     NavItem("nav.section.operate", "nav.logs", "/logs"),
     NavItem("nav.section.settings", "nav.connections", "/connections"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ihub.allegro.ui import router as allegro_ui
 from ihub.audit.ui import router as audit_ui
 from ihub.connections.ui import router as connections_ui
 from ihub.errors import IhubError
 from ihub.logs.ui import router as logs_ui
+from ihub.orders.ui import router as orders_ui
 from ihub.production.ui import router as production_ui
 from ihub.runs.ui import router as runs_ui
 from ihub.schedules.ui import router as schedules_ui
@@ -21,9 +23,11 @@ router = APIRouter(include_in_schema=False)
 for ui_router in (
     tenants_ui,
     dashboard_ui,
+    orders_ui,
     runs_ui,
     logs_ui,
     connections_ui,
+    allegro_ui,
     schedules_ui,
     audit_ui,
     webhooks_ui,

@@ -1,0 +1,1 @@
+"""Marketplace orders: stored from syncs, searched, summed and exported."""
