@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from ihub import audit
+from ihub import audit, webhooks
 from ihub.audit.actor import Actor
 from ihub.errors import NotFound, Unprocessable
 from ihub.files import service as files
 from ihub.kit.failures import Terminal
 from ihub.models import Batch, BatchStatus, Product, Run, WorkCenter
-from ihub.production import analytics, cache, events
+from ihub.production import analytics, cache
 from ihub.production.repository import BatchRepository, ProductLookup, WorkCenterRepository
 from ihub.production.service import DEFAULT_UNIT, event_data, record_change
 from ihub.production.tabular import CONTENT_TYPES, UnreadableTable, format_of, read_table
@@ -215,7 +215,7 @@ class Importer:
                     )
                 )
                 record_change(created, self.actor, None, BatchStatus.planned, None)
-                events.emit(self.session, self.tenant_id, "batch.created", event_data(created))
+                webhooks.emit(self.session, self.tenant_id, "batch.created", event_data(created))
             return
         diff = {
             name: [_plain(getattr(batch, name)), _plain(fields[name])]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, selectinload
 
-from ihub import audit
+from ihub import audit, webhooks
 from ihub.audit.actor import Actor
 from ihub.db import get_database
 from ihub.errors import NotFound
@@ -22,7 +22,7 @@ from ihub.files import service as files
 from ihub.kit.failures import Terminal
 from ihub.kit.pagination import PageParams
 from ihub.models import Batch, Report, ReportKind, Run
-from ihub.production import analytics, events
+from ihub.production import analytics
 from ihub.production.repository import (
     BatchFilter,
     BatchRepository,
@@ -182,11 +182,18 @@ def write(ctx: RunContext, report_id: uuid.UUID) -> None:
     report.file_id = stored.id
     step.complete()
     ctx.log(f"Report {stored.filename} written: {report.rows} rows.", status="ready")
-    events.emit(
+    webhooks.emit(
         ctx.session,
         ctx.tenant_id,
         "report.ready",
-        {"report_id": str(report.id), "rows": report.rows},
+        {
+            "report_id": str(report.id),
+            "kind": report.kind.value,
+            "format": report.format.value,
+            "rows": report.rows,
+            "file_id": str(stored.id),
+            "expires_at": stored.expires_at,
+        },
     )
     ctx.save()
 

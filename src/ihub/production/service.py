@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ihub import audit
+from ihub import audit, webhooks
 from ihub.audit.actor import Actor
 from ihub.errors import Conflict, NotFound, Unprocessable
 from ihub.kit.clock import utcnow
 from ihub.kit.pagination import PageParams
 from ihub.models import Batch, BatchStatus, BatchStatusChange, Product, WorkCenter
-from ihub.production import cache, events
+from ihub.production import cache
 from ihub.production.repository import (
     BatchFilter,
     BatchRepository,
@@ -250,7 +250,7 @@ def create_batch(session: Session, tenant_id: uuid.UUID, actor: Actor, data: Bat
     audit.record(
         session, tenant_id, actor, "batch.created", "batch", batch.id, _batch_fields(batch)
     )
-    events.emit(session, tenant_id, "batch.created", event_data(batch))
+    webhooks.emit(session, tenant_id, "batch.created", event_data(batch))
     return batch
 
 
@@ -378,7 +378,7 @@ def transition(
         batch.id,
         {"status": [source.value, target.value], "at": at},
     )
-    events.emit(
+    webhooks.emit(
         session,
         tenant_id,
         "batch.status_changed",

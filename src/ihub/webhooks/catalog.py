@@ -57,11 +57,26 @@ _ORDER_EXAMPLE = {
 }
 
 _BATCH_EXAMPLE = {
-    "batch_id": "9e4c2f1a-3b7d-4e58-a6c0-5d1f8b2e7a94",
+    "id": "9e4c2f1a-3b7d-4e58-a6c0-5d1f8b2e7a94",
     "number": "B-2026-0412",
-    "product_id": "1d8e5b3c-6a2f-4c9e-b071-4f3a9d2c8e65",
-    "quantity": "500",
     "status": "in_progress",
+    "product_id": "1d8e5b3c-6a2f-4c9e-b071-4f3a9d2c8e65",
+    "product_name": "Паллета деревянная 1200×800",
+    "work_center_id": "3c7a1e9d-5b2f-4d8e-a061-9f4b2c7d1e53",
+    "work_center_code": "WC-01",
+    "planned_quantity": 500.0,
+    "produced_quantity": 0.0,
+    "defective_quantity": 0.0,
+    "good_quantity": 0.0,
+    "yield_pct": None,
+    "unit": "шт",
+    "planned_start": "2026-12-01T06:00:00Z",
+    "planned_finish": "2026-12-01T14:00:00Z",
+    "actual_start": "2026-12-01T06:12:00Z",
+    "actual_finish": None,
+    "notes": None,
+    "created_at": "2026-11-30T15:20:00Z",
+    "updated_at": "2026-12-01T06:12:00Z",
 }
 
 PING = "webhook.ping"
@@ -105,16 +120,19 @@ CATALOG: dict[str, EventType] = {
         EventType(
             "batch.status_changed",
             "A production batch moved to another status.",
-            {**_BATCH_EXAMPLE, "previous_status": "planned"},
+            {**_BATCH_EXAMPLE, "from_status": "planned"},
         ),
         EventType(
             "report.ready",
-            "A generated report can be downloaded until `expires_at`.",
+            "A report run wrote its file; `GET /api/v1/reports/{report_id}` gives a fresh "
+            "signed download link until `expires_at`.",
             {
                 "report_id": "5a3e1c9b-2f7d-4b6e-8c04-7d9e2a1f3b58",
-                "name": "Production summary, November 2026",
-                "download_url": "https://ihub.example.com/files/5a3e1c9b?sig=…",
-                "expires_at": "2026-12-02T09:00:00Z",
+                "kind": "output_by_product",
+                "format": "xlsx",
+                "rows": 42,
+                "file_id": "0b7e2d4c-8a1f-4c3e-9d56-2e7f1a9c4b80",
+                "expires_at": "2026-12-31T09:00:00Z",
             },
         ),
         EventType(
