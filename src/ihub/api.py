@@ -3,7 +3,9 @@
 from fastapi import APIRouter, Depends
 
 from ihub.audit.endpoints import router as audit_router
+from ihub.catalog.endpoints import router as catalog_router
 from ihub.connections.endpoints import router as connections_router
+from ihub.imports.endpoints import router as imports_router
 from ihub.logs.endpoints import router as logs_router
 from ihub.runs.endpoints import router as runs_router
 from ihub.schedules.endpoints import router as schedules_router
@@ -17,6 +19,8 @@ router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
 for domain_router in (
     tenants_router,
     connections_router,
+    catalog_router,
+    imports_router,
     runs_router,
     schedules_router,
     logs_router,

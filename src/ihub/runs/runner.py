@@ -62,7 +62,10 @@ def _settle_unclaimable(run_id: uuid.UUID) -> None:
 
 def _work(session: Session, run: Run) -> None:
     kind = get_kind(run.kind)
-    log.info("run_started", kind=run.kind, attempt=run.attempt)
+    # Plain values, not ``run``'s attributes: a rollback expires ``run``, and reloading it would
+    # open a transaction on this session that, on SQLite, blocks the final status write.
+    run_id, attempt = run.id, run.attempt
+    log.info("run_started", kind=run.kind, attempt=attempt)
     try:
         params = kind.params_model.model_validate(run.params)
         ctx = RunContext(session, run, params)
@@ -77,28 +80,28 @@ def _work(session: Session, run: Run) -> None:
         log.warning("run_superseded")
         return
     except RunCancelled:
-        _finish(run, RunStatus.cancelled, "Cancelled on request.")
+        _finish(run_id, attempt, RunStatus.cancelled, "Cancelled on request.")
     except Transient as exc:
         session.rollback()
-        _retry_later(run, exc)
+        _retry_later(run_id, attempt, exc)
     except (Terminal, ValidationError) as exc:
         session.rollback()
-        _finish(run, RunStatus.failed, str(exc))
+        _finish(run_id, attempt, RunStatus.failed, str(exc))
     except Exception as exc:
         session.rollback()
         log.exception("run_crashed")
-        _finish(run, RunStatus.failed, f"Internal error ({type(exc).__name__}): {exc}")
+        _finish(run_id, attempt, RunStatus.failed, f"Internal error ({type(exc).__name__}): {exc}")
     else:
         errors = ctx.error_count()
         session.commit()
         status = RunStatus.completed_with_errors if errors else RunStatus.completed
-        _finish(run, status, None)
+        _finish(run_id, attempt, status, None)
 
 
-def _finish(run: Run, status: RunStatus, error: str | None) -> None:
+def _finish(run_id: uuid.UUID, attempt: int, status: RunStatus, error: str | None) -> None:
     with get_database().scope() as session:
-        fresh = WorkerRunQueries(session).load(run.id)
-        if fresh is None or fresh.status != RunStatus.running or fresh.attempt != run.attempt:
+        fresh = WorkerRunQueries(session).load(run_id)
+        if fresh is None or fresh.status != RunStatus.running or fresh.attempt != attempt:
             return
         _finalize(session, fresh, status, error)
 
@@ -134,11 +137,11 @@ def _finalize(session: Session, run: Run, status: RunStatus, error: str | None) 
     log.info("run_finished", status=status.value, error=error)
 
 
-def _retry_later(run: Run, exc: Transient) -> None:
+def _retry_later(run_id: uuid.UUID, attempt: int, exc: Transient) -> None:
     settings = get_settings()
     with get_database().scope() as session:
-        fresh = WorkerRunQueries(session).load(run.id)
-        if fresh is None or fresh.status != RunStatus.running or fresh.attempt != run.attempt:
+        fresh = WorkerRunQueries(session).load(run_id)
+        if fresh is None or fresh.status != RunStatus.running or fresh.attempt != attempt:
             return
         if fresh.attempt >= settings.run_max_attempts:
             _finalize(
