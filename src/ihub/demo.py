@@ -8,9 +8,10 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from ihub.config import Settings
+from ihub.connections.demo import seed_onec_sandbox
 
 # Each feature that has something to show adds a seeder: (session, tenant_id, settings).
-SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = []
+SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = [seed_onec_sandbox]
 
 
 def seed(session: Session, tenant_id: uuid.UUID, settings: Settings) -> None:

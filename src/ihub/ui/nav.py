@@ -18,7 +18,13 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("nav.section.operate", "nav.dashboard", "/"),
     NavItem("nav.section.operate", "nav.runs", "/runs"),
+    NavItem("nav.section.operate", "nav.imports", "/imports"),
     NavItem("nav.section.operate", "nav.logs", "/logs"),
+    NavItem("nav.section.catalog", "nav.organizations", "/catalog/organizations"),
+    NavItem("nav.section.catalog", "nav.counterparties", "/catalog/counterparties"),
+    NavItem("nav.section.catalog", "nav.products", "/catalog/products"),
+    NavItem("nav.section.catalog", "nav.warehouses", "/catalog/warehouses"),
+    NavItem("nav.section.catalog", "nav.stock", "/catalog/stock"),
     NavItem("nav.section.settings", "nav.connections", "/connections"),
     NavItem("nav.section.settings", "nav.schedules", "/schedules"),
     NavItem("nav.section.settings", "nav.api_keys", "/api-keys", Role.admin),

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ihub.audit.ui import router as audit_ui
+from ihub.catalog.ui import router as catalog_ui
 from ihub.connections.ui import router as connections_ui
 from ihub.errors import IhubError
+from ihub.imports.ui import router as imports_ui
 from ihub.logs.ui import router as logs_ui
 from ihub.runs.ui import router as runs_ui
 from ihub.schedules.ui import router as schedules_ui
@@ -20,7 +22,9 @@ for ui_router in (
     tenants_ui,
     dashboard_ui,
     runs_ui,
+    imports_ui,
     logs_ui,
+    catalog_ui,
     connections_ui,
     schedules_ui,
     audit_ui,
