@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Select, insert, or_, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, insert, or_, text, update
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ihub.kit.repository import TenantRepository
@@ -17,6 +17,22 @@ from ihub.models import Counterparty, Organization, Product, StockBalance, Wareh
 from ihub.models.base import TenantMixin
 
 M = TypeVar("M", bound=TenantMixin)
+
+
+def _insert(
+    session: Session, model: type[Any], tenant_id: uuid.UUID, rows: Sequence[dict[str, Any]]
+) -> None:
+    """One executemany for the page: a Core INSERT on the connection, not the ORM's bulk
+    insert, which splits the rows into one statement per pattern of None values."""
+    if rows:
+        rows = [{**r, "tenant_id": tenant_id} for r in rows]
+        session.connection().execute(insert(model.__table__), rows)
+
+
+def analyze(session: Session, model: type[Any]) -> None:
+    """Refresh PostgreSQL's planner statistics of one table (SQLite plans well without)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {model.__tablename__}"))
 
 
 @dataclass(frozen=True)
@@ -51,10 +67,10 @@ class ImportedRepository(TenantRepository[M]):
         return {row.external_id: row for row in self.session.execute(stmt)}
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(
-                insert(self.model), [{**r, "tenant_id": self.tenant_id} for r in rows]
-            )
+        _insert(self.session, self.model, self.tenant_id, rows)
+
+    def analyze(self) -> None:
+        analyze(self.session, self.model)
 
     def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk UPDATE by primary key; ``rows`` carry ``id`` and came from ``existing``."""
@@ -155,10 +171,10 @@ class StockRepository(TenantRepository[StockBalance]):
         }
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(
-                insert(StockBalance), [{**r, "tenant_id": self.tenant_id} for r in rows]
-            )
+        _insert(self.session, StockBalance, self.tenant_id, rows)
+
+    def analyze(self) -> None:
+        analyze(self.session, StockBalance)
 
     def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:

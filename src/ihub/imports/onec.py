@@ -22,7 +22,7 @@ from ihub.catalog.repository import (
     WarehouseRepository,
 )
 from ihub.catalog.validation import requisites_problems
-from ihub.catalog.writer import upsert_stock, upsert_versioned, zero_unseen_stock
+from ihub.catalog.writer import Statistics, upsert_stock, upsert_versioned, zero_unseen_stock
 from ihub.config import get_settings
 from ihub.connections import service as connections
 from ihub.connections.kinds import ONEC_ODATA
@@ -170,6 +170,7 @@ class _Import:
             status="started",
         )
         reported: set[str] = set()
+        statistics = Statistics(repository)
         for page in self._pages(stream, skip):
             if page.total is not None:
                 step.set_total(page.total)
@@ -201,6 +202,7 @@ class _Import:
             step.current(records[-1]["name"] if records else None)
             self._note_missing(step, page, reported, stream.entity_set)
             ctx.save({"aggregate": index, "skip": page.skip + len(page.rows)})
+            statistics.grew(counts.inserted)
 
     def stock(self, index: int, step: Step) -> None:
         ctx = self.ctx
@@ -221,6 +223,7 @@ class _Import:
         products = ProductRepository(ctx.session, ctx.tenant_id)
         first, skip = self._resume(index, "warehouse"), self._resume(index, "skip")
         reported: set[str] = set()
+        statistics = Statistics(stock)
         for position, warehouse in enumerate(warehouses):
             if position < first:
                 continue
@@ -256,6 +259,7 @@ class _Import:
                 ctx.save(
                     {"aggregate": index, "warehouse": position, "skip": page.skip + len(page.rows)}
                 )
+                statistics.grew(counts.inserted)
         zeroed = zero_unseen_stock(stock, self.connection_id, ctx.run_id)
         if zeroed:
             step.add(updated=zeroed)
