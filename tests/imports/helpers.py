@@ -36,3 +36,9 @@ def progress(api: TestClient, import_id: str) -> dict[str, Any]:
 
 def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["aggregate_name"]: a for a in document["aggregates"]}
+
+
+def products_processed(api: TestClient, import_id: str) -> int:
+    """How far the products step got (0 while the run has not declared its steps yet)."""
+    step = by_name(progress(api, import_id)).get("products")
+    return int(step["processed"]) if step else 0

@@ -16,7 +16,14 @@ from ihub.models import Counterparty, Organization, Product, StockBalance, Wareh
 from ihub.runs import runner
 from tests.fixtures.onec import OneCSandbox
 from tests.fixtures.worker import wait_for
-from tests.imports.helpers import by_name, connect, progress, run_import, start
+from tests.imports.helpers import (
+    by_name,
+    connect,
+    products_processed,
+    progress,
+    run_import,
+    start,
+)
 
 Start = Callable[..., OneCSandbox]
 
@@ -197,9 +204,11 @@ def test_cancel_stops_within_a_page(
     import_id = start(api, connection, aggregates=["products"])
     worker = threading.Thread(target=runner.execute, args=(uuid.UUID(import_id),))
     worker.start()
-    wait_for(lambda: by_name(progress(api, import_id))["products"]["processed"] >= 100)
-    assert api.post(f"/api/v1/runs/{import_id}/cancel").status_code == 202
-    worker.join(60)
+    try:
+        wait_for(lambda: products_processed(api, import_id) >= 100)
+        assert api.post(f"/api/v1/runs/{import_id}/cancel").status_code == 202
+    finally:
+        worker.join(60)
     document = progress(api, import_id)
     assert document["status"] == "cancelled"
     processed = by_name(document)["products"]["processed"]

@@ -19,7 +19,7 @@ from ihub.models import Counterparty, Organization, Product, Run, RunError, Stoc
 from ihub.runs.sweep import sweep
 from tests.fixtures.onec import OneCSandbox
 from tests.fixtures.worker import wait_for
-from tests.imports.helpers import by_name, connect, progress, start
+from tests.imports.helpers import by_name, connect, products_processed, progress, start
 
 pytestmark = pytest.mark.worker
 
@@ -39,10 +39,7 @@ def test_a_killed_worker_resumes_without_duplicates_or_gaps(
     connection = connect(api, sandbox, page_size=100)
     first = worker_process()
     import_id = start(api, connection)
-    wait_for(
-        lambda: by_name(progress(api, import_id)).get("products", {}).get("processed", 0) >= 800,
-        timeout=120,
-    )
+    wait_for(lambda: products_processed(api, import_id) >= 800, timeout=120)
     first.kill()
     interrupted = progress(api, import_id)
     assert interrupted["status"] == "running"
