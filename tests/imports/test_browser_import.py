@@ -33,7 +33,7 @@ def import_everything(page: Page) -> None:
     page.wait_for_url(re.compile(r"/imports/[0-9a-f-]{36}$"))
     # Live progress arrives over SSE: a bar with a total appears before the end.
     expect(page.locator('tr[data-step="products"] [data-field="progress"]')).to_contain_text(
-        "/ 2925", timeout=60_000
+        "/ 2925", timeout=120_000
     )
     expect(page.locator("#run-status .badge")).to_have_attribute(
         "data-status", "completed_with_errors", timeout=180_000

@@ -165,6 +165,18 @@ def test_a_wrong_password_fails_the_run_and_changes_no_data(
     assert state["last_error"] == document["error"]
 
 
+def test_a_login_refused_mid_import_keeps_the_committed_pages(
+    api: TestClient, onec_sandbox: Start, database: Database
+) -> None:
+    sandbox = onec_sandbox(faults={"unauthorized_after_pages": 3})
+    connection = connect(api, sandbox, page_size=50)
+    document = run_import(api, connection, aggregates=["products"])
+    assert document["status"] == "failed"
+    assert "rejected the login" in document["error"]
+    assert by_name(document)["products"]["processed"] == 150
+    assert count(database, Product) == 150  # three whole pages, committed before the 401
+
+
 def test_a_wrong_url_fails_with_an_explanation(api: TestClient, onec_sandbox: Start) -> None:
     sandbox = onec_sandbox()
     connection = connect(api, sandbox, base_url=f"{sandbox.url}/nope")

@@ -9,7 +9,7 @@ noticed at every commit, so a run stops within one page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,7 +146,7 @@ class _Import:
         checkpoint = self.ctx.checkpoint
         return int(checkpoint.get(key, 0)) if checkpoint.get("aggregate") == index else 0
 
-    def _pages(self, stream: streams.Stream, skip: int) -> Any:
+    def _pages(self, stream: streams.Stream, skip: int) -> Iterator[Page]:
         return prefetched(streams.pages(self.client, stream, skip=skip, page_size=self.page_size))
 
     def _note_missing(self, step: Step, page: Page, reported: set[str], source: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["prefetched"]
 
@@ -21,10 +21,10 @@ def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     at its next item; one in flight (a slow HTTP call) finishes in the background and is
     dropped, so memory stays bounded by ``depth`` + 1 items.
     """
-    buffer: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    buffer: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(kind: str, value: object) -> bool:
+    def put(kind: str, value: Any) -> bool:
         while not stop.is_set():
             try:
                 buffer.put((kind, value), timeout=_POLL)
@@ -49,7 +49,7 @@ def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
         while True:
             kind, value = buffer.get()
             if kind == "item":
-                yield value  # type: ignore[misc]
+                yield value
             elif kind == "error":
                 assert isinstance(value, BaseException)
                 raise value
