@@ -105,6 +105,9 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         children.append(_spawn("worker"))
     if scheduler if scheduler is not None else worker:
         children.append(_spawn("scheduler"))
+    # uvicorn re-raises SIGTERM once it has shut down; with the default action the process
+    # would die right there and orphan its children. Exit through ``finally`` instead.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(
             create_app(settings),
@@ -134,6 +137,10 @@ def _print_first_start(url: str, email: str, password: str, api_key: str) -> Non
     for line in lines:
         click.echo("|  " + line.ljust(width - 2) + "|")
     click.echo("+" + "-" * width + "+", nl=True)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _spawn(command: str) -> subprocess.Popen[bytes]:
