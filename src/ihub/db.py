@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -125,6 +125,12 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work; FastAPI runs the commit before the response is sent."""
+    """The request's unit of work; committed before the response is sent (see SessionDep)."""
     with get_database().scope(write=request.method in _WRITE_METHODS) as session:
         yield session
+
+
+# scope="function": FastAPI runs the commit as soon as the endpoint returns. With the default
+# ("request") it would run after the response is sent, and a client following a redirect or
+# reading back what it just wrote could arrive before the commit and find nothing.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
 from ihub.audit.repository import AuditRepository
 from ihub.audit.schemas import AuditRead
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import Page, PageQuery
 from ihub.kit.params import OptionalDateTime
 from ihub.tenants.auth import Admin
@@ -18,7 +17,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 @router.get("", response_model=Page[AuditRead])
 def list_audit(
     principal: Admin,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     page: PageQuery,
     action: str | None = None,
     object_type: str | None = None,

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from ihub.audit.repository import AuditRepository
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import PageParams
 from ihub.ui.web import UiAdmin, render
 
@@ -18,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 def audit_page(
     request: Request,
     principal: UiAdmin,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     action: str | None = None,
     object_type: str | None = None,
     actor: str | None = None,

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
 
 from ihub.catalog import service
 from ihub.catalog.repository import CatalogFilter
@@ -19,13 +18,12 @@ from ihub.catalog.schemas import (
     StockRead,
     WarehouseRead,
 )
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import Page, PageParams, PageQuery
 from ihub.kit.params import OptionalBool, OptionalUUID
 from ihub.tenants.auth import Operator, Viewer
 
 router = APIRouter(tags=["catalog"])
-SessionDep = Annotated[Session, Depends(get_session)]
 LegalForm = Literal["legal_entity", "entrepreneur", "individual", "foreign_entity", "unknown"]
 
 

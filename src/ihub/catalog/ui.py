@@ -6,19 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from ihub.catalog import service
 from ihub.catalog.repository import CatalogFilter
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import PageParams
 from ihub.kit.params import OptionalBool, OptionalUUID
 from ihub.ui.web import UiViewer, render
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 PAGE_SIZE = 50
 
 

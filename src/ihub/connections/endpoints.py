@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
 from ihub.connections import service
 from ihub.connections.registry import all_kinds
@@ -17,13 +15,12 @@ from ihub.connections.schemas import (
     ConnectionTestRead,
     ConnectionUpdate,
 )
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import Page, PageQuery
 from ihub.models import ConnectionStatus
 from ihub.tenants.auth import Admin, Operator, Viewer
 
 router = APIRouter(prefix="/connections", tags=["connections"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/kinds", response_model=list[ConnectionKindRead])

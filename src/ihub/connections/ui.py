@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ihub.connections import service
 from ihub.connections.registry import ConnectionKind, all_kinds, get_kind
 from ihub.connections.schemas import ConnectionCreate, ConnectionTestRead, ConnectionUpdate
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.errors import IhubError
 from ihub.kit.pagination import PageParams
 from ihub.models import Connection
@@ -23,7 +23,6 @@ from ihub.tenants.auth import Principal
 from ihub.ui.web import UiAdmin, UiOperator, UiViewer, render
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @dataclass(frozen=True)

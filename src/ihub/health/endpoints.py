@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.orm import Session
 
 from ihub.config import get_settings
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.health.checks import run_checks
 from ihub.health.metrics import registry
 from ihub.tenants.auth import authenticate
@@ -33,7 +32,7 @@ def ready() -> JSONResponse:
     return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
 
-def _metrics_access(request: Request, session: Annotated[Session, Depends(get_session)]) -> None:
+def _metrics_access(request: Request, session: SessionDep) -> None:
     if not get_settings().metrics_public:
         authenticate(request, session)
 

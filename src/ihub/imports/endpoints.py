@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.imports import service
 from ihub.imports.schemas import ImportCreate, ImportProgress, RecordError
 from ihub.kit.export import stream_export
@@ -19,7 +18,6 @@ from ihub.models import RunStatus
 from ihub.tenants.auth import Operator, Viewer
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.post("", response_model=ImportProgress, status_code=202)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ihub.connections import service as connections
 from ihub.connections.kinds import ONEC_ODATA
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.errors import IhubError
 from ihub.imports import service
 from ihub.imports.schemas import AGGREGATES, ImportCreate
@@ -22,7 +22,6 @@ from ihub.tenants.auth import Principal
 from ihub.ui.web import UiOperator, UiViewer, render
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 HISTORY_SIZE = 20
 ERRORS_PAGE_SIZE = 50
 

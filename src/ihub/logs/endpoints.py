@@ -6,9 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
-from ihub.db import get_database, get_session
+from ihub.db import SessionDep, get_database
 from ihub.kit.export import stream_export
 from ihub.kit.pagination import Page, PageQuery
 from ihub.kit.params import OptionalDateTime, OptionalUUID, non_empty
@@ -17,7 +16,6 @@ from ihub.logs.schemas import LogRead
 from ihub.tenants.auth import Viewer
 
 router = APIRouter(prefix="/logs", tags=["logs"])
-SessionDep = Annotated[Session, Depends(get_session)]
 EXPORT_BATCH = 1000
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import PageParams
 from ihub.logs.endpoints import LogFilterDep
 from ihub.logs.repository import IntegrationLogRepository
@@ -23,7 +22,7 @@ REFRESH_CHOICES = (0, 5, 15, 60)
 def logs_page(
     request: Request,
     principal: UiViewer,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     filters: LogFilterDep,
     page: Annotated[int, Query(ge=1)] = 1,
     refresh: Annotated[int, Query(ge=0, le=3600)] = 0,

@@ -8,12 +8,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from ihub.db import get_database, get_session
+from ihub.db import SessionDep, get_database
 from ihub.kit.pagination import Page, PageQuery
 from ihub.kit.params import OptionalDateTime
 from ihub.models import RunStatus
@@ -24,7 +23,6 @@ from ihub.tenants.auth import Operator, Viewer
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
 POLL_SECONDS = 0.5  # at most two progress events a second
 
 

@@ -6,11 +6,10 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.errors import IhubError
 from ihub.kit.pagination import PageParams
 from ihub.kit.params import non_empty
@@ -21,7 +20,6 @@ from ihub.runs.registry import all_kinds
 from ihub.ui.web import UiOperator, UiViewer, render
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _defaults(kind_name: str) -> str:

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import Page, PageQuery
 from ihub.runs import service as runs
 from ihub.runs.schemas import RunRead
@@ -16,7 +14,6 @@ from ihub.tenants import service as tenants
 from ihub.tenants.auth import Admin, Operator, Viewer
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("", response_model=Page[ScheduleRead])

@@ -6,12 +6,12 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.errors import IhubError
 from ihub.kit.pagination import PageParams
 from ihub.runs.registry import all_kinds
@@ -21,7 +21,6 @@ from ihub.tenants import service as tenants
 from ihub.ui.web import UiAdmin, UiOperator, UiViewer, render
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _page(

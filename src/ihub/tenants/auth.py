@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ihub.audit.actor import Actor
 from ihub.config import get_settings
-from ihub.db import after_commit, get_database, get_session
+from ihub.db import SessionDep, after_commit, get_database
 from ihub.errors import NotAuthenticated, PermissionDenied, RateLimited
 from ihub.kit.crypto import hash_token
 from ihub.kit.ratelimit import RateLimiter
@@ -78,7 +78,7 @@ def _touch(api_key_id: uuid.UUID) -> None:
         service.touch_api_key(session, api_key_id)
 
 
-def authenticate(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+def authenticate(request: Request, session: SessionDep) -> Principal:
     principal: Principal | None = None
     if (key := _bearer(request)) is not None:
         api_key = service.resolve_api_key(session, key)

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.pagination import Page, PageQuery
 from ihub.tenants import service
 from ihub.tenants.auth import Admin, Viewer
@@ -26,7 +24,6 @@ from ihub.tenants.schemas import (
 )
 
 router = APIRouter(tags=["tenant"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/me", response_model=Me)

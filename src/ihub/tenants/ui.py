@@ -7,12 +7,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ihub.config import get_settings
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.errors import IhubError
 from ihub.kit.clock import utcnow
 from ihub.models import Role
@@ -24,7 +24,6 @@ from ihub.ui.labels import LABELS
 from ihub.ui.web import LANG_COOKIE, UiAdmin, UiViewer, render
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 LOGIN_CSRF_COOKIE = "ihub_login_csrf"
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.kit.clock import utcnow
 from ihub.kit.pagination import PageParams
 from ihub.logs.repository import IntegrationLogRepository, LogFilter
@@ -23,9 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def dashboard(
-    request: Request, principal: UiViewer, session: Annotated[Session, Depends(get_session)]
-) -> HTMLResponse:
+def dashboard(request: Request, principal: UiViewer, session: SessionDep) -> HTMLResponse:
     day_ago = utcnow() - timedelta(days=1)
     counts = RunRepository(session, principal.tenant_id).status_counts(day_ago)
     active, _ = runs.list_runs(

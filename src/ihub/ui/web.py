@@ -11,9 +11,8 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
-from ihub.db import get_session
+from ihub.db import SessionDep
 from ihub.errors import IhubError, PermissionDenied
 from ihub.models import Role
 from ihub.tenants.auth import CSRF_HEADER, SESSION_COOKIE, Principal, principal_from_session
@@ -59,7 +58,7 @@ templates.env.globals["urlencode"] = lambda params: urlencode(
 )
 
 
-def ui_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+def ui_principal(request: Request, session: SessionDep) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     principal = principal_from_session(session, token) if token else None
     if principal is None:
