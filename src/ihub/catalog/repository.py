@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Select, insert, or_, text, update
+from sqlalchemy import Select, or_, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from ihub.kit.bulk import insert_many
 from ihub.kit.repository import TenantRepository
 from ihub.models import Counterparty, Organization, Product, StockBalance, Warehouse
 from ihub.models.base import TenantMixin
@@ -22,11 +23,12 @@ M = TypeVar("M", bound=TenantMixin)
 def _insert(
     session: Session, model: type[Any], tenant_id: uuid.UUID, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """One executemany for the page: a Core INSERT on the connection, not the ORM's bulk
-    insert, which splits the rows into one statement per pattern of None values."""
-    if rows:
-        rows = [{**r, "tenant_id": tenant_id} for r in rows]
-        session.connection().execute(insert(model.__table__), rows)
+    """One executemany for the page (the ORM's bulk insert would split the rows into one
+    statement per pattern of None values). The rows are the caller's fresh dictionaries;
+    the tenant is set here, in place, as everywhere in the repositories."""
+    for row in rows:
+        row["tenant_id"] = tenant_id
+    insert_many(session.connection(), model.__table__, rows)
 
 
 def analyze(session: Session, model: type[Any]) -> None:

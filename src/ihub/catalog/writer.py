@@ -14,6 +14,7 @@ from typing import Any
 
 from ihub.catalog.repository import ImportedRepository, ProductRepository, StockRepository
 from ihub.kit.clock import utcnow
+from ihub.kit.ids import ordered_uuid
 from ihub.models import Warehouse
 
 __all__ = ["Counts", "Statistics", "upsert_stock", "upsert_versioned", "zero_unseen_stock"]
@@ -52,7 +53,10 @@ class Statistics:
 def upsert_versioned(
     repository: ImportedRepository[Any], connection_id: uuid.UUID, records: Sequence[dict[str, Any]]
 ) -> Counts:
-    """Insert new rows, update those whose ``data_version`` changed, leave the rest alone."""
+    """Insert new rows, update those whose ``data_version`` changed, leave the rest alone.
+
+    The records become the rows written (they are completed in place, not copied).
+    """
     by_key = {record["external_id"]: record for record in records}
     existing = repository.existing(connection_id, by_key, "data_version")
     now = utcnow()
@@ -60,17 +64,13 @@ def upsert_versioned(
     for key, record in by_key.items():
         row = existing.get(key)
         if row is None:
-            inserts.append(
-                {
-                    **record,
-                    "id": uuid.uuid4(),
-                    "connection_id": connection_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+            record.update(
+                id=ordered_uuid(), connection_id=connection_id, created_at=now, updated_at=now
             )
+            inserts.append(record)
         elif row.data_version != record["data_version"]:
-            updates.append({**record, "id": row.id, "updated_at": now})
+            record.update(id=row.id, updated_at=now)
+            updates.append(record)
     repository.insert_many(inserts)
     repository.update_many(updates)
     return Counts(len(inserts), len(updates), len(records) - len(inserts) - len(updates))
@@ -104,16 +104,14 @@ def upsert_stock(
         }
         row = existing.get(key)
         if row is None:
-            inserts.append(
-                {
-                    **record,
-                    **values,
-                    "id": uuid.uuid4(),
-                    "connection_id": connection_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+            record.update(
+                values,
+                id=ordered_uuid(),
+                connection_id=connection_id,
+                created_at=now,
+                updated_at=now,
             )
+            inserts.append(record)
         elif (row.quantity, row.reserved, row.product_id, row.warehouse_id) != (
             values["quantity"],
             values["reserved"],
