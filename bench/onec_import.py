@@ -108,12 +108,16 @@ def bare(url: str, rows: int, page_size: int) -> dict[str, Any]:
     from ihub.connectors.onec_odata.spec import OneCSettings
 
     settings = OneCSettings(base_url=url, username=LOGIN, page_size=page_size)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     seen = 0
     with OneCClient(settings, PASSWORD) as client:
         for page in streams.pages(client, streams.products(), skip=0, page_size=page_size):
             seen += len(page.rows)
-    return {"seconds": time.perf_counter() - started, "rows": seen}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "rows": seen,
+    }
 
 
 def ihub_import(url: str, rows: int, page_size: int) -> dict[str, Any]:
@@ -152,14 +156,14 @@ def ihub_import(url: str, rows: int, page_size: int) -> dict[str, Any]:
             "bench",
         )
         run_id = run.id
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     runner.execute(run_id)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     with database.scope(write=False) as session:
         document = imports.full_progress(session, tenant_id, run_id)
     products = document.aggregates[0]
     assert document.status.value == "completed", document.error
-    return {"seconds": seconds, "rows": products.inserted}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": products.inserted}
 
 
 def main() -> None:
@@ -198,6 +202,15 @@ def main() -> None:
                         "ratio": round(download["seconds"] / imported["seconds"], 3),
                         "bare_seconds": round(download["seconds"], 2),
                         "ihub_seconds": round(imported["seconds"], 2),
+                        # CPU of the measuring process per 1000 rows: independent of the load
+                        # other processes put on the machine, unlike the wall-clock rates.
+                        "bare_cpu_ms_per_1000": round(
+                            1e6 * download["cpu_seconds"] / download["rows"]
+                        ),
+                        "ihub_cpu_ms_per_1000": round(
+                            1e6 * imported["cpu_seconds"] / imported["rows"]
+                        ),
+                        "load_avg_1m": round(os.getloadavg()[0], 1),
                         "ihub_peak_rss_mb": imported["peak_rss_mb"],
                         "bare_peak_rss_mb": download["peak_rss_mb"],
                     }
