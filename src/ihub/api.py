@@ -4,7 +4,9 @@ from fastapi import APIRouter, Depends
 
 from ihub.allegro.endpoints import router as allegro_router
 from ihub.audit.endpoints import router as audit_router
+from ihub.catalog.endpoints import router as catalog_router
 from ihub.connections.endpoints import router as connections_router
+from ihub.imports.endpoints import router as imports_router
 from ihub.logs.endpoints import router as logs_router
 from ihub.orders.endpoints import router as orders_router
 from ihub.production.endpoints import routers as production_routers
@@ -23,6 +25,8 @@ for domain_router in (
     connections_router,
     allegro_router,
     orders_router,
+    catalog_router,
+    imports_router,
     runs_router,
     schedules_router,
     logs_router,

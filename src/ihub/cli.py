@@ -92,7 +92,8 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
     with get_database().scope() as session:
         created = first_start(session, settings.admin_email)
         if settings.demo:
-            seed_demo(session, settings)
+            # Demo connections point at this very server, on the port it really listens on.
+            seed_demo(session, settings.model_copy(update={"public_url": url}))
     if created is not None:
         _print_first_start(url, created.admin.email, created.admin_password, created.api_key)
     with celery_app.connection_for_write() as connection:

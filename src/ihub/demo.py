@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from ihub.allegro.demo import seed_allegro_sandbox
 from ihub.config import Settings
+from ihub.connections.demo import seed_onec_sandbox
 from ihub.production import demo as production
 
 # Each feature that has something to show adds a seeder: (session, tenant_id, settings).
 SEEDERS: list[Callable[[Session, uuid.UUID, Settings], None]] = [
-    production.seed,
+    seed_onec_sandbox,
     seed_allegro_sandbox,
+    production.seed,
 ]
 
 

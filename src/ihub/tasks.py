@@ -2,6 +2,7 @@
 
 import ihub.allegro.authorize
 import ihub.allegro.sync
+import ihub.imports.tasks
 import ihub.maintenance.cleanup
 import ihub.production.tasks
 import ihub.runs.demo

@@ -109,7 +109,7 @@ class TestFailures:
         run = get(api, run_id)
         assert run["status"] == "failed"
         assert "check the login and password" in run["error"]
-        assert run["steps"][0]["processed"] == 1  # the committed slice is kept
+        assert run["steps"][0]["processed"] == 1  # the committed slice is kept, not the next
         assert run["steps"][0]["status"] == "failed"
 
     def test_terminal_error_in_the_middle_of_a_slice_drops_only_that_slice(

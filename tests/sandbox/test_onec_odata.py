@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from ihub.kit.requisites import inn_problem
+from ihub.sandbox import mount_sandboxes
 from tests.fixtures.onec import OneCSandbox
 
 Start = Callable[..., OneCSandbox]
@@ -209,3 +212,17 @@ def test_a_million_rows_are_served_without_materialising_them(onec_sandbox: Star
     ).json()
     assert body["odata.count"] == "1000000"
     assert [row["Code"] for row in body["value"]] == ["УТ-00999991", "УТ-00999992", "УТ-00999993"]
+
+
+def test_the_demo_mounts_the_sandbox_under_sandbox_onec() -> None:
+    app = FastAPI()
+    mount_sandboxes(app)
+    with TestClient(app) as client:
+        response = client.get(
+            "/sandbox/onec/ut11/odata/standard.odata/Catalog_Склады?$format=json&$top=1",
+            auth=("Администратор", "пароль"),
+        )
+    assert response.status_code == 200
+    assert response.json()["odata.metadata"] == (
+        "http://testserver/sandbox/onec/ut11/odata/standard.odata/$metadata#Catalog_Склады"
+    )

@@ -7,11 +7,9 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from ihub.audit.actor import SYSTEM
 from ihub.config import Settings
-from ihub.connections import service as connections
+from ihub.connections.demo import ensure_sandbox_connection
 from ihub.connections.kinds import ALLEGRO
-from ihub.connections.repository import ConnectionRepository
 from ihub.connections.schemas import ConnectionCreate
 from ihub.sandbox.allegro import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
@@ -19,22 +17,13 @@ NAME = "Allegro sandbox"
 
 
 def seed_allegro_sandbox(session: Session, tenant_id: uuid.UUID, settings: Settings) -> None:
-    if ConnectionRepository(session, tenant_id).by_name(NAME) is not None:
-        return
     base = f"{settings.public_url.rstrip('/')}/sandbox/allegro"
-    connections.create_connection(
-        session,
-        tenant_id,
-        SYSTEM,
-        ConnectionCreate(
-            kind=ALLEGRO,
-            name=NAME,
-            settings={
-                "client_id": DEMO_CLIENT_ID,
-                "environment": "custom",
-                "auth_url": base,
-                "api_url": f"{base}/api",
-            },
-            secrets={"client_secret": DEMO_CLIENT_SECRET},
-        ),
+    data = ConnectionCreate(
+        kind=ALLEGRO,
+        name=NAME,
+        settings={"client_id": DEMO_CLIENT_ID, "environment": "custom"},
+        secrets={"client_secret": DEMO_CLIENT_SECRET},
+    )
+    ensure_sandbox_connection(
+        session, tenant_id, data, {"auth_url": base, "api_url": f"{base}/api"}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -40,7 +41,7 @@ def form_fields(
     model: type[BaseModel],
     group: str,
     values: dict[str, Any],
-    secrets_set: set[str] = frozenset(),  # type: ignore[assignment]
+    secrets_set: Collection[str] = (),
 ) -> list[FormField]:
     """One input per model field; the model's titles and descriptions are the labels."""
     fields = []

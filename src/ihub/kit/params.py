@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["OptionalDateTime", "OptionalUUID", "as_utc", "non_empty"]
+__all__ = ["OptionalBool", "OptionalDateTime", "OptionalUUID", "as_utc", "non_empty"]
 
 
 def _empty_as_none(value: Any) -> Any:
@@ -30,3 +30,4 @@ OptionalDateTime = Annotated[
     datetime | None, BeforeValidator(_empty_as_none), AfterValidator(as_utc)
 ]
 OptionalUUID = Annotated[uuid.UUID | None, BeforeValidator(_empty_as_none)]
+OptionalBool = Annotated[bool | None, BeforeValidator(_empty_as_none)]

@@ -5,21 +5,25 @@ from ihub.models.audit_log import AuditLog
 from ihub.models.base import Base, RecordModel, TenantMixin
 from ihub.models.batch import Batch, BatchStatus, BatchStatusChange
 from ihub.models.connection import Connection, ConnectionStatus
+from ihub.models.counterparty import Counterparty
 from ihub.models.integration_log import IntegrationLog
 from ihub.models.oauth_token import OAuthToken
 from ihub.models.order import Order
 from ihub.models.order_event import OrderEvent
+from ihub.models.organization import Organization
 from ihub.models.product import Product
 from ihub.models.production_version import ProductionVersion
 from ihub.models.report import Report, ReportFormat, ReportKind
 from ihub.models.role import Role
 from ihub.models.run import ACTIVE_STATUSES, Run, RunError, RunStatus, RunStep, StepStatus
 from ihub.models.schedule import Schedule
+from ihub.models.stock import StockBalance
 from ihub.models.stored_file import StoredFile
 from ihub.models.sync_cursor import SyncCursor
 from ihub.models.tenant import Tenant
 from ihub.models.user import User
 from ihub.models.user_session import UserSession
+from ihub.models.warehouse import Warehouse
 from ihub.models.webhook_attempt import WebhookAttempt
 from ihub.models.webhook_endpoint import WebhookEndpoint
 from ihub.models.webhook_event import WebhookEvent
@@ -31,16 +35,18 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
-    "Connection",
-    "ConnectionStatus",
     "Batch",
     "BatchStatus",
     "BatchStatusChange",
+    "Connection",
+    "ConnectionStatus",
+    "Counterparty",
     "IntegrationLog",
     "MessageStatus",
     "OAuthToken",
     "Order",
     "OrderEvent",
+    "Organization",
     "Product",
     "ProductionVersion",
     "RecordModel",
@@ -54,12 +60,14 @@ __all__ = [
     "RunStep",
     "Schedule",
     "StepStatus",
+    "StockBalance",
     "StoredFile",
     "SyncCursor",
     "Tenant",
     "TenantMixin",
     "User",
     "UserSession",
+    "Warehouse",
     "WebhookAttempt",
     "WebhookEndpoint",
     "WebhookEvent",

@@ -37,6 +37,7 @@ class Product(TenantMixin, RecordModel):
     name: Mapped[str] = mapped_column(String(500))
     full_name: Mapped[str | None] = mapped_column(Text)
     unit: Mapped[str | None] = mapped_column(String(50))
+    product_type: Mapped[str | None] = mapped_column(String(50))
     group_external_id: Mapped[str | None] = mapped_column(String(64))
     deletion_mark: Mapped[bool] = mapped_column(default=False)
     is_valid: Mapped[bool] = mapped_column(default=True)

@@ -7,8 +7,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ihub.allegro.ui import router as allegro_ui
 from ihub.audit.ui import router as audit_ui
+from ihub.catalog.ui import router as catalog_ui
 from ihub.connections.ui import router as connections_ui
 from ihub.errors import IhubError
+from ihub.imports.ui import router as imports_ui
 from ihub.logs.ui import router as logs_ui
 from ihub.orders.ui import router as orders_ui
 from ihub.production.ui import router as production_ui
@@ -25,7 +27,9 @@ for ui_router in (
     dashboard_ui,
     orders_ui,
     runs_ui,
+    imports_ui,
     logs_ui,
+    catalog_ui,
     connections_ui,
     allegro_ui,
     schedules_ui,

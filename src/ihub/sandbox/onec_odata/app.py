@@ -21,7 +21,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -425,7 +425,10 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
         )
         if not sandbox.authorized(request.headers.get("authorization")):
             return unauthorized
-        root = str(request.url_for("odata", publication=publication)).removesuffix("/")
+        # The service root as the client reached it, mount prefix (e.g. /sandbox/onec) included.
+        service = quote(f"/{publication}/odata/standard.odata")
+        url = str(request.url.replace(query=""))
+        root = url[: url.index(service) + len(service)]
         params = _query_params(request.url.query)
         try:
             query = parse_query(params, request.headers.get("accept", ""))

@@ -123,8 +123,8 @@ class _Parser:
 
     def parse(self) -> Expr:
         expr = self.disjunction()
-        if self.peek() is not None:
-            raise FilterSyntaxError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        if (rest := self.peek()) is not None:
+            raise FilterSyntaxError(f"unexpected {rest[1]!r}")
         return expr
 
     def disjunction(self) -> Expr:

@@ -79,6 +79,9 @@
       document.getElementById("run-cancel-requested").hidden = !run.cancel_requested;
       var tbody = document.querySelector("#steps tbody");
       run.steps.forEach(function (step) { renderStep(tbody, step); });
+      document.querySelectorAll("[data-total]").forEach(function (el) {
+        el.textContent = run.totals[el.dataset.total];
+      });
       return run;
     }
     source.addEventListener("progress", apply);

@@ -1,0 +1,1 @@
+"""The catalog: organizations, counterparties, products, warehouses and stock."""
