@@ -19,7 +19,7 @@ from ihub.catalog.schemas import (
     WarehouseRead,
 )
 from ihub.db import SessionDep
-from ihub.kit.pagination import Page, PageParams, PageQuery
+from ihub.kit.pagination import Page, PageQuery
 from ihub.kit.params import OptionalBool, OptionalUUID
 from ihub.tenants.auth import Operator, Viewer
 
@@ -94,17 +94,13 @@ ProductFilter = Annotated[CatalogFilter, Depends(product_filter)]
 StockFilter = Annotated[CatalogFilter, Depends(stock_filter)]
 
 
-def _page(items: list[object], total: int, page: PageParams) -> Page[object]:
-    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
-
-
 @router.get("/organizations", response_model=Page[OrganizationRead])
 def list_organizations(
     principal: Viewer, session: SessionDep, page: PageQuery, filters: PartyFilter
 ) -> Page[object]:
     """The company's own organisations, by name; ``valid=false`` lists those with problems."""
     rows, total = service.list_entities(session, principal.tenant_id, "organization", filters, page)
-    return _page([OrganizationRead.model_validate(r) for r in rows], total, page)
+    return Page.of((OrganizationRead.model_validate(r) for r in rows), total, page)
 
 
 @router.get("/organizations/{organization_id}", response_model=OrganizationRead)
@@ -122,7 +118,7 @@ def list_counterparties(
 ) -> Page[object]:
     """Customers' and suppliers' legal entities, by name."""
     rows, total = service.list_entities(session, principal.tenant_id, "counterparty", filters, page)
-    return _page([CounterpartyRead.model_validate(r) for r in rows], total, page)
+    return Page.of((CounterpartyRead.model_validate(r) for r in rows), total, page)
 
 
 @router.get("/counterparties/{counterparty_id}", response_model=CounterpartyRead)
@@ -140,7 +136,7 @@ def list_products(
 ) -> Page[object]:
     """Products, imported and local, by name; search looks in name, SKU and code."""
     rows, total = service.list_entities(session, principal.tenant_id, "product", filters, page)
-    return _page([service.product_document(r) for r in rows], total, page)
+    return Page.of((service.product_document(r) for r in rows), total, page)
 
 
 @router.post("/products", response_model=ProductRead, status_code=201)
@@ -181,7 +177,7 @@ def list_warehouses(
 ) -> Page[object]:
     """Warehouses and shops, by name."""
     rows, total = service.list_entities(session, principal.tenant_id, "warehouse", filters, page)
-    return _page([WarehouseRead.model_validate(r) for r in rows], total, page)
+    return Page.of((WarehouseRead.model_validate(r) for r in rows), total, page)
 
 
 @router.get("/warehouses/{warehouse_id}", response_model=WarehouseRead)
@@ -197,7 +193,7 @@ def list_stock(
 ) -> Page[object]:
     """Balances per product and warehouse, as of each connection's last import."""
     rows, total = service.list_stock(session, principal.tenant_id, filters, page)
-    return _page([service.stock_document(r) for r in rows], total, page)
+    return Page.of((service.stock_document(r) for r in rows), total, page)
 
 
 @router.get("/stock/{stock_id}", response_model=StockRead)
