@@ -153,9 +153,19 @@ def fill(count: int) -> dict[str, Any]:
     }
 
 
-def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(env: dict[str, str], port: int, log: Path, processes: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "ihub", "serve", "--no-worker", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "ihub",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--processes",
+            str(processes),
+        ],  # fmt: skip
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -221,6 +231,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--processes", type=int, default=1, help="ihub serve --processes")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -239,7 +250,7 @@ def main() -> None:
     plant = fill(args.rows)
     print(f"inserted in {plant['insert_seconds']} s", flush=True)
 
-    server = serve(env, args.port, data_dir / "serve.log")
+    server = serve(env, args.port, data_dir / "serve.log", args.processes)
     base = f"http://127.0.0.1:{args.port}/api/v1"
     today = datetime.now(UTC).date()
     targets = {
@@ -275,7 +286,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
-    print(f"\n{args.db}, {args.rows} batches, {args.clients} connections, {args.seconds} s each\n")
+    print(
+        f"\n{args.db}, {args.rows} batches, {args.clients} connections, {args.seconds} s each, "
+        f"{args.processes} API process(es)\n"
+    )
     print(
         "| request | first request ms | one client, median ms | p50 ms | p99 ms | req/s | errors |"
     )

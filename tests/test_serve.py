@@ -1,4 +1,4 @@
-"""``ihub serve`` stops its worker and scheduler when it is asked to stop."""
+"""``ihub serve`` stops its worker, scheduler and API processes when it is asked to stop."""
 
 from __future__ import annotations
 
@@ -30,11 +30,16 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.worker
-def test_sigterm_stops_the_children_too(database: Database, tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_sigterm_stops_the_children_too(database: Database, tmp_path: Path, processes: int) -> None:
     port = free_port()
+    command = ["serve", "--port", str(port), "--processes", str(processes)]
+    # A worker and the scheduler, plus the API processes (and multiprocessing's resource
+    # tracker) when there are several.
+    expected = 2 + (processes if processes > 1 else 0)
     with (tmp_path / "serve.log").open("wb") as log:
         serve = subprocess.Popen(
-            [sys.executable, "-m", "ihub", "serve", "--port", str(port)],
+            [sys.executable, "-m", "ihub", *command],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -46,12 +51,17 @@ def test_sigterm_stops_the_children_too(database: Database, tmp_path: Path) -> N
         except httpx.HTTPError:
             return False
 
+    spawned: list[int] = []
     try:
         wait_for(up, timeout=60, interval=0.2)
-        spawned = wait_for(lambda: len(children(serve.pid)) == 2 and children(serve.pid))
+        spawned = wait_for(lambda: len(children(serve.pid)) >= expected and children(serve.pid))
         serve.send_signal(signal.SIGTERM)
         serve.wait(90)
         wait_for(lambda: not any(alive(pid) for pid in spawned), timeout=30)
     finally:
         if serve.poll() is None:
+            spawned = spawned or children(serve.pid)
             os.killpg(serve.pid, signal.SIGKILL)
+        for pid in spawned:  # the worker and the scheduler live in sessions of their own
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

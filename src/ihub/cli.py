@@ -70,7 +70,16 @@ def main() -> None:
     help="Run the scheduler as a child process [default: same as --worker].",
 )
 @click.option("--demo", is_flag=True, help="Mount the sandbox systems and seed demo data.")
-def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool) -> None:
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API processes sharing the port (about one per core); each serves requests alone.",
+)
+def serve(
+    host: str, port: int, worker: bool, scheduler: bool | None, demo: bool, processes: int
+) -> None:
     """Migrate, create the first tenant if there is none, then serve the API and UI."""
     if demo:
         os.environ["IHUB_DEMO"] = "true"
@@ -100,6 +109,12 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         connection.ensure_connection(max_retries=3)
         connection.default_channel  # noqa: B018 - creates the embedded broker's tables once, here
 
+    if processes > 1 and settings.rate_limit_storage_url.startswith("memory://"):
+        click.echo(
+            f"note: each of the {processes} API processes counts rate limits alone; "
+            "set IHUB_RATE_LIMIT_STORAGE_URL=redis://… to share them",
+            err=True,
+        )
     children = []
     if worker:
         children.append(_spawn("worker"))
@@ -111,7 +126,10 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         signal.signal(signum, lambda *_: None)
     try:
         uvicorn.run(
-            create_app(settings),
+            # Several processes each build the app from the factory; one builds it here.
+            "ihub.cli:app_in_process" if processes > 1 else create_app(settings),
+            factory=processes > 1,
+            workers=processes,
             host=host,
             port=port,
             log_config=None,
@@ -120,6 +138,13 @@ def serve(host: str, port: int, worker: bool, scheduler: bool | None, demo: bool
         )
     finally:
         _stop(children)
+
+
+def app_in_process() -> Any:
+    """The app of one of several `serve --processes` processes: each starts blank (spawned)."""
+    from ihub.app import create_app
+
+    return create_app(_setup(migrate=False))
 
 
 def _print_first_start(url: str, email: str, password: str, api_key: str) -> None:
