@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ihub.db import Database, SessionDep, after_commit
 from ihub.errors import add_exception_handlers
@@ -86,3 +86,25 @@ def test_a_write_is_visible_when_the_response_starts(database: Database) -> None
     thread.start()
     thread.join(30)
     assert seen == [True]
+
+
+def test_after_commit_work_gets_a_connection_even_when_the_pool_has_one(database: Database) -> None:
+    # The callback opens a unit of work of its own: it must run once the committed session has
+    # given its connection back, or a busy pool waits on itself (an API key's first use did).
+    small = Database(database.url, pool_size=1, max_overflow=0, pool_timeout=5)
+    name = f"t-{uuid.uuid4().hex[:8]}"
+
+    def rename() -> None:
+        with small.scope() as other:
+            other.execute(update(Tenant).where(Tenant.name == name).values(name=f"{name}-after"))
+
+    try:
+        with small.scope() as session:
+            session.add(Tenant(name=name))
+            after_commit(session, rename)
+        with small.scope(write=False) as session:
+            assert session.scalar(select(Tenant.name).where(Tenant.name.startswith(name))) == (
+                f"{name}-after"
+            )
+    finally:
+        small.dispose()

@@ -2,7 +2,8 @@
 
 Services never commit: the request (``SessionDep``) or the task (``Database.scope``) does.
 Work that must follow a commit (enqueueing a Celery task) is registered with
-``after_commit(session, fn)`` and runs only if the transaction really committed.
+``after_commit(session, fn)`` and runs only if the transaction really committed, once its
+connection is back in the pool.
 
 On SQLite a writing unit of work starts with ``BEGIN IMMEDIATE``: a deferred transaction that
 reads and then writes fails at once with "database is locked" when another process wrote in
@@ -18,23 +19,24 @@ from typing import Annotated, Any
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = structlog.get_logger(__name__)
 
 _AFTER_COMMIT = "ihub_after_commit"
+_COMMITTED = "ihub_committed"
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, **engine_options: Any) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"pool_size": 10, "max_overflow": 20}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
-        self.engine: Engine = create_engine(url, **kwargs)
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(url, **(kwargs | engine_options))
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -85,10 +87,20 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
+def _committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the real commit is still to come
-    for callback in session.info.pop(_AFTER_COMMIT, []):
+    session.info[_COMMITTED] = session.info.pop(_AFTER_COMMIT, [])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_committed(session: Session, transaction: SessionTransaction) -> None:
+    # Only now is the connection back in the pool: a callback that opens a session of its own
+    # while this one still held it could wait for the pool forever when every connection was
+    # held the same way (fifty requests with a new API key each touching it did exactly that).
+    if transaction.parent is not None:
+        return
+    for callback in session.info.pop(_COMMITTED, []):
         try:
             callback()
         except Exception:

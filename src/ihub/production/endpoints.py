@@ -167,7 +167,7 @@ def list_batches(
     rows, total, exact = service.list_batches(session, principal.tenant_id, filters, page)
     return _json(
         BatchPage(
-            items=[service.document(b) for b in rows],
+            items=rows,
             total=total,
             total_exact=exact,
             page=page.page,

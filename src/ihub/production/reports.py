@@ -97,7 +97,7 @@ def register_row(batch: Batch, zone: ZoneInfo) -> list[Any]:
 def register_rows(tenant_id: uuid.UUID, f: BatchFilter, zone: ZoneInfo) -> Iterator[list[Any]]:
     """Every batch matching ``f``, read in batches from a read-only session of its own."""
     with get_database().scope(write=False) as session:
-        stmt = BatchRepository(session, tenant_id).search(f).order_by(None)
+        stmt = BatchRepository(session, tenant_id).matching(f)
         stmt = stmt.order_by(Batch.planned_start, Batch.id).options(
             selectinload(Batch.product), selectinload(Batch.work_center)
         )

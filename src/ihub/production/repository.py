@@ -89,13 +89,22 @@ def _prefix_bounds(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+_PRODUCT_NAME = select(Product.name).where(Product.id == Batch.product_id).scalar_subquery()
+_WORK_CENTER_CODE = (
+    select(WorkCenter.code).where(WorkCenter.id == Batch.work_center_id).scalar_subquery()
+)
+
+
 class BatchRepository(TenantRepository[Batch]):
     model = Batch
 
-    def search(self, f: BatchFilter) -> Select[Batch]:
-        stmt = self._matching(f).options(
-            selectinload(Batch.product), selectinload(Batch.work_center)
-        )
+    def search(self, f: BatchFilter) -> Select[Batch, str, str]:
+        """Matching batches, sorted, each with its product's name and work center's code.
+
+        Two scalar subqueries run for the page's rows only; loading the related objects took
+        two thirds of a page's time, and a join led SQLite away from the sort index.
+        """
+        stmt = self.matching(f).add_columns(_PRODUCT_NAME, _WORK_CENTER_CODE)
         column = _SORT_COLUMNS[f.sort.lstrip("-")]
         if f.sort.startswith("-"):
             return stmt.order_by(column.desc(), Batch.id.desc())
@@ -103,10 +112,10 @@ class BatchRepository(TenantRepository[Batch]):
 
     def count_up_to(self, f: BatchFilter, limit: int) -> int:
         """Count matches, but stop at ``limit``: an exact count of a million rows is not free."""
-        bounded = self._matching(f).with_only_columns(Batch.id).limit(limit)
+        bounded = self.matching(f).with_only_columns(Batch.id).limit(limit)
         return self.session.scalar(select(func.count()).select_from(bounded.subquery())) or 0
 
-    def _matching(self, f: BatchFilter) -> Select[Batch]:
+    def matching(self, f: BatchFilter) -> Select[Batch]:
         stmt = self.select()
         if f.status:
             stmt = stmt.where(Batch.status.in_(f.status))

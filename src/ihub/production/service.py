@@ -162,17 +162,18 @@ def delete_work_center(
 # --- batches ---
 
 
-def document(batch: Batch) -> BatchRead:
-    """The API's view of a batch (product and work center must be loaded)."""
+_BATCH_COLUMNS = [name for name in BatchRead.model_fields if hasattr(Batch, name)]
+
+
+def document(
+    batch: Batch, product_name: str | None = None, work_center_code: str | None = None
+) -> BatchRead:
+    """The API's view of a batch; the labels come from its relations unless they are given."""
     return BatchRead.model_validate(
         {
-            **{
-                name: getattr(batch, name)
-                for name in BatchRead.model_fields
-                if hasattr(batch, name)
-            },
-            "product_name": batch.product.name,
-            "work_center_code": batch.work_center.code,
+            **{name: getattr(batch, name) for name in _BATCH_COLUMNS},
+            "product_name": product_name or batch.product.name,
+            "work_center_code": work_center_code or batch.work_center.code,
             "good_quantity": good_quantity(batch.produced_quantity, batch.defective_quantity),
             "yield_pct": yield_pct(batch.produced_quantity, batch.defective_quantity),
         }
@@ -263,7 +264,7 @@ def get_batch(session: Session, tenant_id: uuid.UUID, batch_id: uuid.UUID) -> Ba
 
 def list_batches(
     session: Session, tenant_id: uuid.UUID, f: BatchFilter, params: PageParams
-) -> tuple[Sequence[Batch], int, bool]:
+) -> tuple[list[BatchRead], int, bool]:
     """One page and the match count; past ``COUNT_LIMIT`` the count stops (``exact`` False)."""
     if params.offset + params.page_size > PAGE_WINDOW:
         raise Unprocessable(
@@ -271,7 +272,8 @@ def list_batches(
             "or export the list."
         )
     repository = BatchRepository(session, tenant_id)
-    rows = repository.list(repository.search(f).limit(params.page_size).offset(params.offset))
+    page = session.execute(repository.search(f).limit(params.page_size).offset(params.offset))
+    rows = [document(batch, product, center) for batch, product, center in page]
     if params.offset == 0 and len(rows) < params.page_size:
         return rows, len(rows), True  # the first page holds every match: no count needed
     limit = max(COUNT_LIMIT, params.offset + params.page_size)

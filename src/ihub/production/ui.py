@@ -279,7 +279,7 @@ def _batches_page(
         "production/batches.html",
         principal,
         status,
-        batches=[service.document(b) for b in rows],
+        batches=rows,
         total=total,
         exact=exact,
         page=query.page,
