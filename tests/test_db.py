@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any
 
 import anyio
-from fastapi import FastAPI
+import httpx
+import pytest
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from ihub import db
 from ihub.db import Database, SessionDep, after_commit
 from ihub.errors import add_exception_handlers
 from ihub.models import Schedule, Tenant
+from tests.fixtures.server import serve_in_thread
 
 
 def _app(events: list[str]) -> FastAPI:
@@ -106,5 +112,46 @@ def test_after_commit_work_gets_a_connection_even_when_the_pool_has_one(database
             assert session.scalar(select(Tenant.name).where(Tenant.name.startswith(name))) == (
                 f"{name}-after"
             )
+    finally:
+        small.dispose()
+
+
+def count_tenants(session: SessionDep) -> int:
+    """A dependency with a query: it runs in a worker thread of its own, before the endpoint."""
+    return session.scalar(select(func.count()).select_from(Tenant)) or 0
+
+
+def test_more_requests_than_connections_or_threads_all_get_answers(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A request holds its connection from its first query through the next worker thread it
+    # needs. Twenty requests, two connections and two worker threads: without request slots
+    # the threads end up waiting for connections held by requests that wait for threads.
+    # pool_timeout: a deadlock fails in seconds, not minutes.
+    small = Database(database.url, pool_size=2, max_overflow=0, pool_timeout=5)
+    monkeypatch.setattr(db, "_database", small)
+    app = FastAPI()
+    add_exception_handlers(app)
+
+    @app.get("/tenants")
+    def count(
+        session: SessionDep, counted: Annotated[int, Depends(count_tenants)]
+    ) -> dict[str, int]:
+        time.sleep(0.01)
+        session.scalars(select(Tenant.id)).all()  # the same connection, another thread
+        return {"count": counted}
+
+    async def few_threads(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+        await app(scope, receive, send)
+
+    def burst(url: str) -> list[int]:
+        with ThreadPoolExecutor(20) as pool:  # a browser test may leave a loop in this thread
+            responses = pool.map(lambda _: httpx.get(f"{url}/tenants", timeout=30), range(20))
+            return [r.status_code for r in responses]
+
+    try:
+        with serve_in_thread(few_threads) as url:
+            assert burst(url) == [200] * 20
     finally:
         small.dispose()

@@ -12,10 +12,13 @@ between, whereas an immediate one waits its turn (``busy_timeout``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
+import anyio
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
@@ -36,12 +39,24 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine: Engine = create_engine(url, **(kwargs | engine_options))
+        kwargs |= engine_options
+        self.engine: Engine = create_engine(url, **kwargs)
+        self._request_slots_total = max(1, (kwargs["pool_size"] + kwargs["max_overflow"]) // 2)
+        self._request_slots: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
+        self._request_slots = WeakKeyDictionary()
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write = sessionmaker(write_bind, expire_on_commit=False)
+
+    def request_slots(self) -> anyio.CapacityLimiter:
+        """How many requests may hold a session at once; half the pool leaves room for the
+        sessions a request's follow-up work opens. One limiter per event loop."""
+        loop = asyncio.get_running_loop()
+        if (slots := self._request_slots.get(loop)) is None:
+            slots = self._request_slots[loop] = anyio.CapacityLimiter(self._request_slots_total)
+        return slots
 
     def session(self, *, write: bool = True) -> Session:
         return (self._write if write else self._read)()
@@ -136,10 +151,38 @@ def get_database() -> Database:
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed when the endpoint returns."""
-    with get_database().scope(write=request.method in _WRITE_METHODS) as session:
-        yield session
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed when the endpoint returns.
+
+    A request keeps its connection across several worker threads (authentication, endpoint,
+    commit). Were more requests holding connections than the pool has, the others would sit in
+    worker threads waiting for the pool while the holders wait for a worker thread: a
+    deadlock under load. So a request first takes one of the database's request slots, fewer
+    than its connections, and waits for it on the event loop, not in a thread.
+    """
+    database = get_database()
+    async with database.request_slots():
+        session = database.session(write=request.method in _WRITE_METHODS)
+        try:
+            yield session
+        except BaseException:
+            await _end_in_thread(session, commit=False)
+            raise
+        await _end_in_thread(session, commit=True)
+
+
+async def _end_in_thread(session: Session, *, commit: bool) -> None:
+    def end() -> None:
+        try:
+            if commit:
+                session.commit()
+        finally:
+            session.close()  # rolls back whatever was not committed
+
+    # Shielded: a client that goes away must not leave the connection checked out. A limiter
+    # of its own: ending must not wait for a worker thread behind requests that wait for it.
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(end, limiter=anyio.CapacityLimiter(1))
 
 
 # scope="function" commits before the response is sent (FastAPI's default, "request", would

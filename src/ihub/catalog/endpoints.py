@@ -27,7 +27,7 @@ router = APIRouter(tags=["catalog"])
 LegalForm = Literal["legal_entity", "entrepreneur", "individual", "foreign_entity", "unknown"]
 
 
-def common_filter(
+async def common_filter(
     q: Annotated[str | None, Query(max_length=200, description="Text to look for.")] = None,
     connection_id: Annotated[OptionalUUID, Query(description="Only this connection's.")] = None,
     deletion_mark: Annotated[OptionalBool, Query(description="The ERP's deletion mark.")] = None,
@@ -39,7 +39,7 @@ CommonFilter = Annotated[CatalogFilter, Depends(common_filter)]
 Valid = Annotated[OptionalBool, Query(description="false: only rows that failed validation.")]
 
 
-def party_filter(
+async def party_filter(
     common: CommonFilter,
     valid: Valid = None,
     inn: Annotated[str | None, Query(max_length=32, description="Exact INN.")] = None,
@@ -55,7 +55,7 @@ def party_filter(
     )
 
 
-def product_filter(
+async def product_filter(
     common: CommonFilter,
     valid: Valid = None,
     source: Annotated[
@@ -73,7 +73,7 @@ def product_filter(
     )
 
 
-def stock_filter(
+async def stock_filter(
     q: Annotated[str | None, Query(max_length=200, description="Product name or SKU.")] = None,
     connection_id: Annotated[OptionalUUID, Query()] = None,
     product_id: Annotated[OptionalUUID, Query()] = None,

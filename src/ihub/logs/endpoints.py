@@ -19,7 +19,7 @@ router = APIRouter(prefix="/logs", tags=["logs"])
 EXPORT_BATCH = 1000
 
 
-def log_filter(
+async def log_filter(
     since: Annotated[
         OptionalDateTime, Query(description="At or after (ISO 8601, UTC if no offset).")
     ] = None,

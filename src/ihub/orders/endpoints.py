@@ -23,7 +23,7 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 Sort = Literal["bought_at", "-bought_at", "updated_at", "-updated_at", "total", "-total"]
 
 
-def order_filter(
+async def order_filter(
     status: Annotated[
         list[str] | None, Query(description="BOUGHT, FILLED_IN, READY_FOR_PROCESSING, CANCELLED.")
     ] = None,

@@ -114,7 +114,7 @@ def delete_work_center(
 # --- batches ---
 
 
-def batch_filter(
+async def batch_filter(
     status: Annotated[list[BatchStatus] | None, Query()] = None,
     work_center_id: Annotated[OptionalUUID, Query()] = None,
     product_id: Annotated[OptionalUUID, Query()] = None,

@@ -116,7 +116,7 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
 
 
 def require(role: Role) -> object:
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.role.allows(role):
             raise PermissionDenied(
                 f"This needs the {role.value} role; you have {principal.role.value}."

@@ -86,7 +86,7 @@ async def _read_form_csrf(request: Request) -> None:
 
 
 def require_ui(role: Role) -> Any:
-    def dependency(
+    async def dependency(
         _: Annotated[None, Depends(_read_form_csrf)],
         principal: Annotated[Principal, Depends(ui_principal)],
     ) -> Principal:
