@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -193,3 +195,23 @@ def test_cached_figures_follow_a_change_made_elsewhere(
         row.produced_quantity = 150
         cache.changed(session, row.tenant_id)
     assert output(api, **params)["total"]["produced"] == 150
+
+
+def test_a_missing_figure_is_computed_once_for_many_waiting_requests(
+    make_tenant: Callable[..., TenantHandle], database: Database
+) -> None:
+    tenant_id = uuid.UUID(make_tenant("Plant").tenant_id)
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(1)
+        time.sleep(0.2)  # long enough for every other thread to ask meanwhile
+        return 42
+
+    def ask(_: int) -> int:
+        with database.scope(write=False) as session:
+            return cache.cached(session, tenant_id, "slow figure", compute)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(ask, range(8))) == [42] * 8
+    assert len(computed) == 1

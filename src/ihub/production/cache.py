@@ -26,6 +26,7 @@ T = TypeVar("T")
 MAX_ENTRIES = 512
 
 _entries: OrderedDict[Hashable, object] = OrderedDict()
+_flights: dict[Hashable, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -72,9 +73,20 @@ def cached(session: Session, tenant_id: uuid.UUID, key: Hashable, compute: Calla
         if full_key in _entries:
             _entries.move_to_end(full_key)
             return _entries[full_key]  # type: ignore[return-value]
-    value = compute()
-    with _lock:
-        _entries[full_key] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        flight = _flights.setdefault(full_key, threading.Lock())
+    # One request computes a missing figure; the others asking for it meanwhile wait for its
+    # result (fifty clients missing a year of weekly output at once made fifty computations).
+    with flight:
+        with _lock:
+            if full_key in _entries:
+                return _entries[full_key]  # type: ignore[return-value]
+        try:
+            value = compute()
+            with _lock:
+                _entries[full_key] = value
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+        finally:
+            with _lock:
+                _flights.pop(full_key, None)
     return value
