@@ -86,6 +86,18 @@ def wait_until(predicate: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.05)
 
 
+def admin_sql(url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="server URL; default SQLite in a temp folder")
@@ -110,13 +122,11 @@ def main() -> None:
     }
     admin_url = None
     if args.database_url:
-        from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
 
         admin_url = args.database_url
-        with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+        admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        admin_sql(admin_url, f'CREATE DATABASE "{BENCH_DATABASE}"')
         url = make_url(admin_url).set(database=BENCH_DATABASE)
         env["IHUB_DATABASE_URL"] = url.render_as_string(hide_password=False)
     if args.broker_url:
@@ -217,10 +227,7 @@ def main() -> None:
             child.wait(60)
         database.dispose()
         if admin_url:
-            from sqlalchemy import create_engine, text
-
-            with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+            admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -444,5 +444,7 @@ def sandbox_allegro(
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        from ihub.errors import validation_summary
+
+        return validation_summary(exc)
     return getattr(exc, "message", str(exc))

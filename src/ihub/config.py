@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ihub.kit.crypto import SecretBox, load_master_key
+
 # Values that appear in examples and must never protect a production instance.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "ihub", "password"})
 
@@ -206,3 +208,11 @@ def get_settings() -> Settings:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+@lru_cache
+def get_secret_box() -> SecretBox:
+    """The key for secrets at rest and signed links: ``IHUB_SECRET_KEY`` or ``secret.key``."""
+    settings = get_settings()
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return SecretBox(load_master_key(configured, settings.data_dir))

@@ -26,6 +26,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -114,6 +115,11 @@ class UpstreamFailed(IhubError):
 class ServiceUnavailable(IhubError):
     status_code = 503
     title = "Service unavailable"
+
+
+def validation_summary(exc: ValidationError) -> str:
+    """``field.path: message; …`` on one line, for a form or a command."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def problem(

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 
+from ihub.connectors.allegro.auth import TokenSet
 from ihub.connectors.allegro.errors import RefreshTokenRejected
 from ihub.db import Database
 from ihub.kit.clock import utcnow
@@ -26,7 +27,13 @@ from tests.fixtures.allegro import AllegroSandbox, MakeSandbox, create_connectio
 from tests.fixtures.app import TenantHandle
 
 
-def stored(database: Database, tenant: TenantHandle, sandbox: AllegroSandbox) -> uuid.UUID:
+def stored(
+    database: Database,
+    tenant: TenantHandle,
+    sandbox: AllegroSandbox,
+    pair: TokenSet | None = None,
+) -> uuid.UUID:
+    """A connection holding ``pair`` (by default, a freshly authorized one)."""
     connection_id = uuid.UUID(create_connection(tenant, sandbox))
     with database.scope() as session:
         oauth.store(
@@ -34,7 +41,7 @@ def stored(database: Database, tenant: TenantHandle, sandbox: AllegroSandbox) ->
             uuid.UUID(tenant.tenant_id),
             connection_id,
             provider="allegro",
-            pair=sandbox.authorize(),
+            pair=pair or sandbox.authorize(),
         )
     return connection_id
 
@@ -74,6 +81,7 @@ def test_racing_threads_refresh_once_and_share_the_new_pair(
 RACER = """
 import json, sys, time, uuid
 from ihub.connectors.allegro.auth import AllegroOAuth, oauth_requester
+from ihub.connectors.allegro.auth import TokenSet
 from ihub.connectors.allegro.errors import RefreshTokenRejected
 from ihub.connectors.allegro.spec import AllegroSettings
 from ihub.oauth.keeper import TokenKeeper
@@ -120,16 +128,9 @@ def test_racing_processes_refresh_once(
 def test_an_expired_access_token_is_refreshed_before_use(
     database: Database, tenant: TenantHandle, allegro_sandbox: AllegroSandbox
 ) -> None:
-    connection_id = uuid.UUID(create_connection(tenant, allegro_sandbox))
     pair = allegro_sandbox.authorize()
-    with database.scope() as session:
-        oauth.store(
-            session,
-            uuid.UUID(tenant.tenant_id),
-            connection_id,
-            provider="allegro",
-            pair=replace(pair, expires_at=utcnow() - timedelta(seconds=1)),
-        )
+    expired = replace(pair, expires_at=utcnow() - timedelta(seconds=1))
+    connection_id = stored(database, tenant, allegro_sandbox, expired)
     token = keeper(tenant, connection_id, allegro_sandbox).access_token()
     assert token != pair.access_token
     assert allegro_sandbox.stats()["refreshes"] == 1

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from ihub.allegro import service
 from ihub.allegro.authorize import start_authorization
 from ihub.allegro.schemas import AuthorizationRead
+from ihub.connections import service as connections
 from ihub.db import SessionDep
 from ihub.runs import service as runs
 from ihub.runs.schemas import RunRead
@@ -31,7 +32,8 @@ def authorization(
     principal: Viewer, session: SessionDep, connection_id: uuid.UUID
 ) -> AuthorizationRead:
     """The latest authorization: ``pending``, ``completed``, ``failed`` or ``expired``."""
-    return service.authorization(session, principal.tenant_id, connection_id)
+    connection = connections.get_connection(session, principal.tenant_id, connection_id)
+    return service.authorization(session, connection)
 
 
 @router.post("/{connection_id}/sync", response_model=RunRead, status_code=202)

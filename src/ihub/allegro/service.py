@@ -171,22 +171,23 @@ def latest_authorization(
     return next(iter(repository.list(stmt)), None)
 
 
-def authorization(
-    session: Session, tenant_id: uuid.UUID, connection_id: uuid.UUID
-) -> AuthorizationRead:
+def authorization(session: Session, connection: Connection) -> AuthorizationRead:
     """The connection's latest authorization: pending, completed, failed or expired."""
-    connection = connections.get_connection(session, tenant_id, connection_id)
     if connection.kind != ALLEGRO:
         raise Unprocessable(f"{connection.name!r} is not an Allegro connection.")
-    run = latest_authorization(session, tenant_id, connection_id)
+    run = latest_authorization(session, connection.tenant_id, connection.id)
     if run is None:
         raise NotFound("This connection has not been authorized yet; POST …/authorize starts it.")
-    return authorization_document(session, run)
+    return authorization_document(session, run, connection)
 
 
-def authorization_document(session: Session, run: Run) -> AuthorizationRead:
+def authorization_document(
+    session: Session, run: Run, connection: Connection | None = None
+) -> AuthorizationRead:
+    """The authorization ``run`` describes; ``connection`` is its connection, when loaded."""
     assert run.connection_id is not None
-    connection = connections.get_connection(session, run.tenant_id, run.connection_id)
+    if connection is None:
+        connection = connections.get_connection(session, run.tenant_id, run.connection_id)
     token = oauth.get_token(session, run.tenant_id, run.connection_id)
     if not run.status.is_terminal:
         status = "pending"

@@ -30,7 +30,7 @@ def _panel(
     connection = connections.get_connection(session, principal.tenant_id, connection_id)
     authorization: AuthorizationRead | None
     try:
-        authorization = service.authorization(session, principal.tenant_id, connection_id)
+        authorization = service.authorization(session, connection)
     except NotFound:
         authorization = None
     return render(
@@ -54,12 +54,13 @@ def allegro_panel(
 def authorize(
     request: Request, principal: UiAdmin, session: SessionDep, connection_id: uuid.UUID
 ) -> HTMLResponse:
+    error = None
     try:
         start_authorization(session, principal.tenant_id, principal.actor, connection_id)
     except IhubError as exc:
         session.rollback()
-        return _panel(request, principal, session, connection_id, error=exc.message)
-    return _panel(request, principal, session, connection_id)
+        error = exc.message
+    return _panel(request, principal, session, connection_id, error=error)
 
 
 @router.post("/connections/{connection_id}/allegro/sync")

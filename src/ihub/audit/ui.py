@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from ihub.audit.repository import AuditRepository
 from ihub.db import SessionDep
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.ui.web import UiAdmin, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +36,6 @@ def audit_page(
         entries=entries,
         total=total,
         page=page,
-        pages=max(1, -(-total // params.page_size)),
+        pages=page_count(total, params.page_size),
         query={"action": action or "", "object_type": object_type or "", "actor": actor or ""},
     )

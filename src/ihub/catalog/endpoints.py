@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -45,14 +46,7 @@ async def party_filter(
     inn: Annotated[str | None, Query(max_length=32, description="Exact INN.")] = None,
     legal_form: Annotated[LegalForm | None, Query()] = None,
 ) -> CatalogFilter:
-    return CatalogFilter(
-        q=common.q,
-        connection_id=common.connection_id,
-        deletion_mark=common.deletion_mark,
-        valid=valid,
-        inn=inn or None,
-        legal_form=legal_form,
-    )
+    return replace(common, valid=valid, inn=inn or None, legal_form=legal_form)
 
 
 async def product_filter(
@@ -63,14 +57,7 @@ async def product_filter(
     ] = None,
     product_type: Annotated[str | None, Query(max_length=50, description="E.g. Товар.")] = None,
 ) -> CatalogFilter:
-    return CatalogFilter(
-        q=common.q,
-        connection_id=common.connection_id,
-        deletion_mark=common.deletion_mark,
-        valid=valid,
-        source=source,
-        product_type=product_type or None,
-    )
+    return replace(common, valid=valid, source=source, product_type=product_type or None)
 
 
 async def stock_filter(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Select, or_, text, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ihub.kit.bulk import insert_many
@@ -18,23 +18,6 @@ from ihub.models import Counterparty, Organization, Product, StockBalance, Wareh
 from ihub.models.base import TenantMixin
 
 M = TypeVar("M", bound=TenantMixin)
-
-
-def _insert(
-    session: Session, model: type[Any], tenant_id: uuid.UUID, rows: Sequence[dict[str, Any]]
-) -> None:
-    """One executemany for the page (the ORM's bulk insert would split the rows into one
-    statement per pattern of None values). The rows are the caller's fresh dictionaries;
-    the tenant is set here, in place, as everywhere in the repositories."""
-    for row in rows:
-        row["tenant_id"] = tenant_id
-    insert_many(session.connection(), model.__table__, rows)
-
-
-def analyze(session: Session, model: type[Any]) -> None:
-    """Refresh PostgreSQL's planner statistics of one table (SQLite plans well without)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {model.__tablename__}"))
 
 
 @dataclass(frozen=True)
@@ -52,7 +35,29 @@ class CatalogFilter:
     in_stock: bool | None = None
 
 
-class ImportedRepository(TenantRepository[M]):
+class BulkRepository(TenantRepository[M]):
+    """Page-sized bulk writes for imports."""
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """One executemany for the page (the ORM's bulk insert would split the rows into one
+        statement per pattern of None values). The rows are the caller's fresh dictionaries;
+        the tenant is set here, in place, as everywhere in the repositories."""
+        for row in rows:
+            row["tenant_id"] = self.tenant_id
+        insert_many(self.session.connection(), self.model.__table__, rows)
+
+    def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Bulk UPDATE by primary key; ``rows`` carry ``id`` and came from ``existing``."""
+        if rows:
+            self.session.execute(update(self.model), list(rows))
+
+    def analyze(self) -> None:
+        """Refresh PostgreSQL's planner statistics of the table (SQLite plans well without)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text(f"ANALYZE {self.model.__tablename__}"))
+
+
+class ImportedRepository(BulkRepository[M]):
     """Rows imported from an external system, keyed on (connection, external id)."""
 
     searchable: ClassVar[tuple[str, ...]] = ("name",)
@@ -67,17 +72,6 @@ class ImportedRepository(TenantRepository[M]):
             model.connection_id == connection_id, model.external_id.in_(list(external_ids))
         ).with_only_columns(*wanted)
         return {row.external_id: row for row in self.session.execute(stmt)}
-
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        _insert(self.session, self.model, self.tenant_id, rows)
-
-    def analyze(self) -> None:
-        analyze(self.session, self.model)
-
-    def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Bulk UPDATE by primary key; ``rows`` carry ``id`` and came from ``existing``."""
-        if rows:
-            self.session.execute(update(self.model), list(rows))
 
     def search(self, f: CatalogFilter) -> Select[M]:
         model = self.model
@@ -146,7 +140,7 @@ class WarehouseRepository(ImportedRepository[Warehouse]):
         return self.list(stmt)
 
 
-class StockRepository(TenantRepository[StockBalance]):
+class StockRepository(BulkRepository[StockBalance]):
     model = StockBalance
 
     def existing(
@@ -171,16 +165,6 @@ class StockRepository(TenantRepository[StockBalance]):
             (row.product_external_id, row.warehouse_external_id): row
             for row in self.session.execute(stmt)
         }
-
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        _insert(self.session, StockBalance, self.tenant_id, rows)
-
-    def analyze(self) -> None:
-        analyze(self.session, StockBalance)
-
-    def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(update(StockBalance), list(rows))
 
     def mark_seen(self, ids: Sequence[uuid.UUID], run_id: uuid.UUID, now: datetime) -> None:
         if ids:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from ihub.catalog import service
 from ihub.catalog.repository import CatalogFilter
 from ihub.db import SessionDep
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.kit.params import OptionalBool, OptionalUUID
 from ihub.ui.web import UiViewer, render
 
@@ -115,7 +115,7 @@ def _table(
         rows=[(row, [(c.css, c.value(row)) for c in columns]) for row in rows],
         total=total,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         query=query,
         filters=filters,
         warehouses=warehouses,

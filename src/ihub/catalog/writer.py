@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ihub.catalog.repository import ImportedRepository, ProductRepository, StockRepository
+from ihub.catalog.repository import (
+    BulkRepository,
+    ImportedRepository,
+    ProductRepository,
+    StockRepository,
+)
 from ihub.kit.clock import utcnow
 from ihub.kit.ids import ordered_uuid
 from ihub.models import Warehouse
@@ -37,7 +42,7 @@ class Statistics:
     every lookup an index probe, for about log2(N / 1000) quick ``ANALYZE`` runs.
     """
 
-    def __init__(self, repository: ImportedRepository[Any] | StockRepository) -> None:
+    def __init__(self, repository: BulkRepository[Any]) -> None:
         self.repository = repository
         self.inserted = 0
         self.next_at = 1000

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 import ihub.connections.kinds  # noqa: F401 - registers the kinds ihub ships
 from ihub import audit
 from ihub.audit.actor import Actor
-from ihub.config import get_settings
+from ihub.config import get_secret_box
 from ihub.connections.registry import ConnectionKind, get_kind
 from ihub.connections.repository import ConnectionRepository
 from ihub.connections.schemas import (
@@ -28,7 +27,6 @@ from ihub.connections.schemas import (
 from ihub.connectors.base import CheckReport
 from ihub.errors import Conflict, NotFound, Unprocessable
 from ihub.kit.clock import utcnow
-from ihub.kit.crypto import SecretBox, load_master_key
 from ihub.kit.pagination import PageParams
 from ihub.models import ACTIVE_STATUSES, Connection, ConnectionStatus, Run, Schedule
 from ihub.runs.repository import RunRepository
@@ -49,13 +47,6 @@ __all__ = [
     "test_result",
     "update_connection",
 ]
-
-
-@lru_cache
-def _box() -> SecretBox:
-    settings = get_settings()
-    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return SecretBox(load_master_key(configured, settings.data_dir))
 
 
 def _bound_to(connection_id: uuid.UUID, field: str) -> str:
@@ -96,7 +87,7 @@ def _secret_values(model: BaseModel) -> dict[str, str]:
 
 
 def _decrypt(connection: Connection) -> dict[str, str]:
-    box = _box()
+    box = get_secret_box()
     try:
         return {
             field: box.decrypt(token, _bound_to(connection.id, field))
@@ -110,7 +101,7 @@ def _decrypt(connection: Connection) -> dict[str, str]:
 
 
 def _encrypt(connection: Connection, values: dict[str, str]) -> dict[str, str]:
-    box = _box()
+    box = get_secret_box()
     return {
         field: box.encrypt(value, _bound_to(connection.id, field))
         for field, value in values.items()

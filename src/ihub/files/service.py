@@ -10,28 +10,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import IO
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from ihub.config import get_settings
+from ihub.config import get_secret_box, get_settings
 from ihub.errors import NotFound, PermissionDenied
 from ihub.files.repository import SignedFileLookup, StoredFileRepository
 from ihub.files.storage import FileMissing, get_storage
 from ihub.kit.clock import utcnow
-from ihub.kit.crypto import SecretBox, load_master_key
 from ihub.models import StoredFile
 
 _PURPOSE = b"ihub file download link"
-
-
-@lru_cache
-def _box() -> SecretBox:
-    settings = get_settings()
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return SecretBox(load_master_key(secret, settings.data_dir))
 
 
 def save(
@@ -101,7 +92,10 @@ def download_link(stored: StoredFile, now: datetime | None = None) -> tuple[str,
         expires_at = min(expires_at, stored.expires_at)
     expires = int(expires_at.timestamp())
     query = urlencode(
-        {"expires": expires, "signature": _box().sign(_PURPOSE, _message(stored.id, expires))}
+        {
+            "expires": expires,
+            "signature": get_secret_box().sign(_PURPOSE, _message(stored.id, expires)),
+        }
     )
     return f"/files/{stored.id}?{query}", datetime.fromtimestamp(expires, UTC)
 
@@ -110,7 +104,7 @@ def open_signed(
     session: Session, file_id: uuid.UUID, expires: int, signature: str
 ) -> tuple[StoredFile, Iterator[bytes]]:
     """Check a link's signature and expiry, then open its file."""
-    if not _box().verify(_PURPOSE, _message(file_id, expires), signature):
+    if not get_secret_box().verify(_PURPOSE, _message(file_id, expires), signature):
         raise PermissionDenied("The download link is not valid.")
     if expires < utcnow().timestamp():
         raise PermissionDenied("The download link has expired; ask for a new one.")

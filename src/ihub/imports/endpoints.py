@@ -39,12 +39,7 @@ def list_imports(
     runs, total = service.list_imports(
         session, principal.tenant_id, page, connection_id=connection_id, status=status or []
     )
-    return Page(
-        items=[service.progress(run) for run in runs],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((service.progress(run) for run in runs), total, page)
 
 
 @router.get("/{import_id}", response_model=ImportProgress)
@@ -65,10 +60,8 @@ def list_import_errors(
     ] = "json",
 ) -> Page[RecordError] | StreamingResponse:
     """Per-record errors (aggregate, Ref_Key, field, value, reason); filter by aggregate."""
-    errors, total = service.list_errors(
-        session, principal.tenant_id, import_id, page, aggregate or None
-    )
     if format != "json":
+        service.get_import(session, principal.tenant_id, import_id)  # 404 before streaming
         tenant_id = principal.tenant_id
         return stream_export(
             lambda: service.export_errors(tenant_id, import_id, aggregate or None),
@@ -76,9 +69,7 @@ def list_import_errors(
             format,
             f"import-{import_id}-errors",
         )
-    return Page(
-        items=[service.record_error(e) for e in errors],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
+    errors, total = service.list_errors(
+        session, principal.tenant_id, import_id, page, aggregate or None
     )
+    return Page.of((service.record_error(e) for e in errors), total, page)

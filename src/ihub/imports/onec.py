@@ -22,7 +22,13 @@ from ihub.catalog.repository import (
     WarehouseRepository,
 )
 from ihub.catalog.validation import requisites_problems
-from ihub.catalog.writer import Statistics, upsert_stock, upsert_versioned, zero_unseen_stock
+from ihub.catalog.writer import (
+    Counts,
+    Statistics,
+    upsert_stock,
+    upsert_versioned,
+    zero_unseen_stock,
+)
 from ihub.config import get_settings
 from ihub.connections import service as connections
 from ihub.connections.kinds import ONEC_ODATA
@@ -34,6 +40,7 @@ from ihub.kit.failures import Terminal
 from ihub.kit.prefetch import prefetched
 from ihub.runs.context import RunContext, Step
 from ihub.runs.registry import run_kind
+from ihub.runs.service import COUNTERS
 
 KIND = "onec.import"
 
@@ -110,6 +117,15 @@ def _connection_failed(ctx: RunContext, message: str) -> None:
     ctx.session.commit()
 
 
+def _count(step: Step, page: Page, counts: Counts) -> None:
+    step.add(
+        processed=len(page.rows),
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+    )
+
+
 class _Import:
     def __init__(self, ctx: RunContext, client: OneCClient, page_size: int) -> None:
         self.ctx = ctx
@@ -132,13 +148,7 @@ class _Import:
             step=aggregate,
             status="completed",
             level="warning" if row.errors else "info",
-            details={
-                "processed": row.processed,
-                "inserted": row.inserted,
-                "updated": row.updated,
-                "unchanged": row.unchanged,
-                "errors": row.errors,
-            },
+            details={name: getattr(row, name) for name in COUNTERS},
         )
         self.ctx.save({"aggregate": index + 1})
 
@@ -193,12 +203,7 @@ class _Import:
                     record.update(problems=[], is_valid=True)
                 records.append(record)
             counts = upsert_versioned(repository, self.connection_id, records)
-            step.add(
-                processed=len(page.rows),
-                inserted=counts.inserted,
-                updated=counts.updated,
-                unchanged=counts.unchanged,
-            )
+            _count(step, page, counts)
             step.current(records[-1]["name"] if records else None)
             self._note_missing(step, page, reported, stream.entity_set)
             ctx.save({"aggregate": index, "skip": page.skip + len(page.rows)})
@@ -248,12 +253,7 @@ class _Import:
                         field="Номенклатура_Key",
                         value=record["product_external_id"],
                     )
-                step.add(
-                    processed=len(page.rows),
-                    inserted=counts.inserted,
-                    updated=counts.updated,
-                    unchanged=counts.unchanged,
-                )
+                _count(step, page, counts)
                 step.current(warehouse.name)
                 self._note_missing(step, page, reported, stream.name)
                 ctx.save(

@@ -16,7 +16,7 @@ from ihub.db import SessionDep
 from ihub.errors import IhubError
 from ihub.imports import service
 from ihub.imports.schemas import AGGREGATES, ImportCreate
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.runs import service as runs
 from ihub.tenants.auth import Principal
 from ihub.ui.web import UiOperator, UiViewer, render
@@ -52,7 +52,7 @@ def _imports_page(
         aggregates=AGGREGATES,
         total=total,
         page=page,
-        pages=max(1, -(-total // HISTORY_SIZE)),
+        pages=page_count(total, HISTORY_SIZE),
         error=error,
     )
 
@@ -106,8 +106,8 @@ def import_page(
 ) -> HTMLResponse:
     run = service.get_import(session, principal.tenant_id, import_id)
     params = PageParams(page=errors_page, page_size=ERRORS_PAGE_SIZE)
-    errors, errors_total = service.list_errors(
-        session, principal.tenant_id, import_id, params, aggregate or None
+    errors, errors_total = service.error_page(
+        session, principal.tenant_id, run.id, params, aggregate or None
     )
     connection = (
         connections.get_connection(session, principal.tenant_id, run.connection_id)
@@ -119,11 +119,10 @@ def import_page(
         "imports/detail.html",
         principal,
         run=runs.document(run),
-        document=service.progress(run),
         connection=connection,
         errors=[service.record_error(e) for e in errors],
         errors_total=errors_total,
         errors_page=errors_page,
-        errors_pages=max(1, -(-errors_total // ERRORS_PAGE_SIZE)),
+        errors_pages=page_count(errors_total, ERRORS_PAGE_SIZE),
         aggregate=aggregate or "",
     )

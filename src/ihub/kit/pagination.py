@@ -24,6 +24,11 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
+def page_count(total: int, page_size: int) -> int:
+    """Pages needed for ``total`` rows; an empty list still shows its one (empty) page."""
+    return max(1, -(-total // page_size))
+
+
 # Dependencies that do no I/O are async: FastAPI would run a plain ``def`` in a worker thread,
 # a hop that costs more than the work (the filters of the list endpoints do the same).
 async def _page_params(

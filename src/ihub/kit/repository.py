@@ -30,8 +30,16 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.tenant_id = tenant_id
 
+    def owned(self) -> ColumnElement[bool]:
+        """The tenant condition, for aggregates and joins that do not start from ``select()``."""
+        return self.model.tenant_id == self.tenant_id  # type: ignore[no-any-return]
+
     def select(self, *where: ColumnElement[bool]) -> Select[M]:
-        return select(self.model).where(self.model.tenant_id == self.tenant_id, *where)
+        return select(self.model).where(self.owned(), *where)
+
+    def aggregate(self, *columns: Any) -> Select[Any]:
+        """Columns or aggregates over the tenant's rows, e.g. ``aggregate(func.count())``."""
+        return select(*columns).where(self.owned())
 
     def get(self, id: Any, *options: Any) -> M | None:
         stmt = self.select(self.model.id == id)

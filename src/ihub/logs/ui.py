@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ihub.db import SessionDep
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.logs.endpoints import LogFilterDep
 from ihub.logs.repository import IntegrationLogRepository
 from ihub.logs.service import LEVELS
@@ -48,7 +48,7 @@ def logs_page(
         entries=entries,
         total=total,
         page=page,
-        pages=max(1, -(-total // params.page_size)),
+        pages=page_count(total, params.page_size),
         query=query,
         levels=LEVELS,
         refresh=refresh,

@@ -3,7 +3,7 @@ files, in small batches."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -42,39 +42,38 @@ class CleanupParams(BaseModel):
 def cleanup(ctx: RunContext, params: CleanupParams) -> None:
     settings = get_settings()
     now = utcnow()
-    logs_cutoff = now - timedelta(days=params.logs_days or settings.logs_retention_days)
-    audit_cutoff = now - timedelta(days=params.audit_days or settings.audit_retention_days)
-    orders_cutoff = now - timedelta(days=params.orders_days or settings.orders_retention_days)
-    events_cutoff = now - timedelta(
-        days=params.order_events_days or settings.order_events_retention_days
-    )
-    webhooks_cutoff = now - timedelta(days=params.webhooks_days or settings.webhooks_retention_days)
+
+    def days_ago(days: int | None, default: int) -> datetime:
+        return now - timedelta(days=days or default)
+
     targets: list[tuple[str, TenantRepository[Any], ColumnElement[bool]]] = [
         (
             "integration logs",
             IntegrationLogRepository(ctx.session, ctx.tenant_id),
-            IntegrationLog.created_at < logs_cutoff,
+            IntegrationLog.created_at < days_ago(params.logs_days, settings.logs_retention_days),
         ),
         (
             "audit log",
             AuditRepository(ctx.session, ctx.tenant_id),
-            AuditLog.created_at < audit_cutoff,
+            AuditLog.created_at < days_ago(params.audit_days, settings.audit_retention_days),
         ),
         (
             "orders",
             OrderRepository(ctx.session, ctx.tenant_id),
-            Order.bought_at < orders_cutoff,
+            Order.bought_at < days_ago(params.orders_days, settings.orders_retention_days),
         ),
         (
             "order events",
             OrderEventRepository(ctx.session, ctx.tenant_id),
-            OrderEvent.occurred_at < events_cutoff,
+            OrderEvent.occurred_at
+            < days_ago(params.order_events_days, settings.order_events_retention_days),
         ),
         (
             # An event's messages and their attempts go with it (ON DELETE CASCADE).
             "webhook messages",
             EventRepository(ctx.session, ctx.tenant_id),
-            WebhookEvent.created_at < webhooks_cutoff,
+            WebhookEvent.created_at
+            < days_ago(params.webhooks_days, settings.webhooks_retention_days),
         ),
         (
             "sessions",

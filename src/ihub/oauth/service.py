@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from ihub.config import get_settings
+from ihub.config import get_secret_box
 from ihub.kit.clock import utcnow
-from ihub.kit.crypto import SecretBox, load_master_key
 from ihub.kit.failures import Terminal
 from ihub.models import OAuthToken
 from ihub.oauth.repository import OAuthTokenRepository
@@ -20,7 +18,6 @@ __all__ = [
     "ReauthorizationRequired",
     "TokenPair",
     "access_token_of",
-    "forget",
     "get_token",
     "refresh_token_of",
     "seal",
@@ -45,21 +42,14 @@ class ReauthorizationRequired(Terminal):
     """The connection has no usable tokens: someone has to authorize it (again)."""
 
 
-@lru_cache
-def _box() -> SecretBox:
-    settings = get_settings()
-    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return SecretBox(load_master_key(configured, settings.data_dir))
-
-
 def seal(value: str, owner: str) -> str:
     """Encrypt ``value`` for ``owner`` (e.g. ``oauth_token:<id>:access``): a ciphertext
     copied to another owner does not decrypt."""
-    return _box().encrypt(value, owner)
+    return get_secret_box().encrypt(value, owner)
 
 
 def unseal(sealed: str, owner: str) -> str:
-    return _box().decrypt(sealed, owner)
+    return get_secret_box().decrypt(sealed, owner)
 
 
 def token_owner(token_id: uuid.UUID, kind: str) -> str:
@@ -104,9 +94,3 @@ def store(
     row.refreshed_at = utcnow()
     row.lease_owner = row.lease_until = row.rejected_at = row.rejected_reason = None
     return repository.add(row)
-
-
-def forget(session: Session, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> None:
-    repository = OAuthTokenRepository(session, tenant_id)
-    if (row := repository.for_connection(connection_id)) is not None:
-        repository.delete(row)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +31,13 @@ class OrderFilter:
     until: datetime | None = None  # bought before
     buyer: str | None = None  # part of the login, e-mail or name
     connection_id: uuid.UUID | None = None
+
+
+def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    """The distinct ``ids`` in lists of at most ``IN_CHUNK``."""
+    wanted = list(set(ids))
+    for start in range(0, len(wanted), IN_CHUNK):
+        yield wanted[start : start + IN_CHUNK]
 
 
 class OrderRepository(TenantRepository[Order]):
@@ -65,10 +72,8 @@ class OrderRepository(TenantRepository[Order]):
         return select(Order).where(*self._where(f)).order_by(order, Order.id)
 
     def by_external_ids(self, connection_id: uuid.UUID, ids: Iterable[str]) -> dict[str, Order]:
-        wanted = list(set(ids))
         found: dict[str, Order] = {}
-        for start in range(0, len(wanted), IN_CHUNK):
-            chunk = wanted[start : start + IN_CHUNK]
+        for chunk in _chunks(ids):
             stmt = self.select(Order.connection_id == connection_id, Order.external_id.in_(chunk))
             found.update((order.external_id, order) for order in self.session.scalars(stmt))
         return found
@@ -77,13 +82,12 @@ class OrderRepository(TenantRepository[Order]):
         self, connection_id: uuid.UUID, ids: Iterable[str]
     ) -> dict[str, tuple[str | None, datetime]]:
         """``external id -> (revision, source_updated_at)`` of the orders held."""
-        wanted = list(set(ids))
         found: dict[str, tuple[str | None, datetime]] = {}
-        for start in range(0, len(wanted), IN_CHUNK):
+        for chunk in _chunks(ids):
             stmt = select(Order.external_id, Order.revision, Order.source_updated_at).where(
                 Order.tenant_id == self.tenant_id,
                 Order.connection_id == connection_id,
-                Order.external_id.in_(wanted[start : start + IN_CHUNK]),
+                Order.external_id.in_(chunk),
             )
             found.update((row[0], (row[1], row[2])) for row in self.session.execute(stmt))
         return found

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from ihub.connections import service as connections
 from ihub.connections.kinds import ALLEGRO
 from ihub.db import SessionDep
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.orders import service
 from ihub.orders.endpoints import OrderFilterDep, Sort
 from ihub.ui.web import UiViewer, render
@@ -47,7 +47,7 @@ def orders_page(
         orders=orders,
         total=total,
         page=page,
-        pages=max(1, -(-total // params.page_size)),
+        pages=page_count(total, params.page_size),
         stats=service.stats(session, principal.tenant_id, filters),
         query={key: request.query_params.get(key, "") for key in QUERY_KEYS},
         statuses=STATUSES,

@@ -34,7 +34,7 @@ from ihub.kit.clock import utcnow
 from ihub.kit.db_types import UTCDateTime
 from ihub.models import Batch, BatchStatus, Product
 from ihub.production import cache
-from ihub.production.repository import ProductLookup, WorkCenterRepository
+from ihub.production.repository import BatchRepository, ProductLookup, WorkCenterRepository
 from ihub.production.schemas import (
     Dashboard,
     OutputPoint,
@@ -45,6 +45,7 @@ from ihub.production.schemas import (
     WorkCenterAnalytics,
     WorkCenterLoad,
 )
+from ihub.production.service import good_quantity
 from ihub.tenants import service as tenants
 
 MAX_DAYS = 366
@@ -112,7 +113,7 @@ def _totals(batches: Any, produced: Any, defective: Any) -> OutputTotals:
         batches=int(batches or 0),
         produced=produced,
         defective=defective,
-        good=round(produced - defective, 3),
+        good=good_quantity(produced, defective),
         defect_rate_pct=rate,
     )
 
@@ -126,9 +127,8 @@ def _output_columns() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def _completed_between(tenant_id: uuid.UUID, start: datetime, end: datetime) -> Select[Any]:
-    return select(*_output_columns()).where(
-        Batch.tenant_id == tenant_id,
+def _completed_between(batches: BatchRepository, start: datetime, end: datetime) -> Select[Any]:
+    return batches.aggregate(*_output_columns()).where(
         _COMPLETED,
         Batch.actual_finish >= start,
         Batch.actual_finish < end,
@@ -139,9 +139,9 @@ def _output(session: Session, stmt: Select[Any]) -> OutputTotals:
     return _totals(*session.execute(stmt).one())
 
 
-def _status_count(session: Session, tenant_id: uuid.UUID, status: BatchStatus) -> int:
-    stmt = select(func.count()).where(Batch.tenant_id == tenant_id, Batch.status == status)
-    return session.scalar(stmt) or 0
+def _status_count(batches: BatchRepository, status: BatchStatus) -> int:
+    stmt = batches.aggregate(func.count()).where(Batch.status == status)
+    return batches.session.scalar(stmt) or 0
 
 
 def dashboard(session: Session, tenant_id: uuid.UUID) -> Dashboard:
@@ -153,17 +153,18 @@ def dashboard(session: Session, tenant_id: uuid.UUID) -> Dashboard:
 
 
 def _dashboard(session: Session, tenant_id: uuid.UUID, zone: ZoneInfo, day: date) -> Dashboard:
+    batches = BatchRepository(session, tenant_id)
     now = utcnow()
     monday = day - timedelta(days=day.weekday())
     this_week = Window(monday, day, zone)
     month = Window(day - timedelta(days=DEFAULT_DAYS - 1), day, zone)
     return Dashboard(
         timezone=str(zone),
-        active_batches=_status_count(session, tenant_id, BatchStatus.in_progress),
-        planned_batches=_status_count(session, tenant_id, BatchStatus.planned),
-        today=_output(session, _completed_between(tenant_id, Window(day, day, zone).start, now)),
-        this_week=_output(session, _completed_between(tenant_id, this_week.start, now)),
-        last_30_days=_output(session, _completed_between(tenant_id, month.start, now)),
+        active_batches=_status_count(batches, BatchStatus.in_progress),
+        planned_batches=_status_count(batches, BatchStatus.planned),
+        today=_output(session, _completed_between(batches, Window(day, day, zone).start, now)),
+        this_week=_output(session, _completed_between(batches, this_week.start, now)),
+        last_30_days=_output(session, _completed_between(batches, month.start, now)),
     )
 
 
@@ -209,6 +210,7 @@ def output(session: Session, tenant_id: uuid.UUID, win: Window, group_by: GroupB
 def _output_series(
     session: Session, tenant_id: uuid.UUID, win: Window, group_by: GroupBy
 ) -> OutputSeries:
+    batches = BatchRepository(session, tenant_id)
     if group_by == "product":
         items = _output_by_product(session, tenant_id, win)
     else:
@@ -219,7 +221,7 @@ def _output_series(
             .select_from(buckets)
             .outerjoin(
                 Batch,
-                (Batch.tenant_id == tenant_id)
+                batches.owned()
                 & _COMPLETED
                 & (Batch.actual_finish >= buckets.c.lo)
                 & (Batch.actual_finish < buckets.c.hi),
@@ -228,13 +230,13 @@ def _output_series(
         )
         found = {key: _totals(*values) for key, *values in session.execute(stmt).all()}
         items = [OutputPoint(key=key, label=label, output=found[key]) for key, label, *_ in spans]
-    total = _output(session, _completed_between(tenant_id, win.start, win.end))
+    total = _output(session, _completed_between(batches, win.start, win.end))
     return OutputSeries(period=win.period(), group_by=group_by, items=items, total=total)
 
 
 def _output_by_product(session: Session, tenant_id: uuid.UUID, win: Window) -> list[OutputPoint]:
     stmt = (
-        _completed_between(tenant_id, win.start, win.end)
+        _completed_between(BatchRepository(session, tenant_id), win.start, win.end)
         .add_columns(Batch.product_id)
         .group_by(Batch.product_id)
     )
@@ -250,7 +252,8 @@ def _output_by_product(session: Session, tenant_id: uuid.UUID, win: Window) -> l
 def product_output(
     session: Session, tenant_id: uuid.UUID, product: Product, win: Window
 ) -> ProductOutput:
-    stmt = _completed_between(tenant_id, win.start, win.end).where(Batch.product_id == product.id)
+    batches = BatchRepository(session, tenant_id)
+    stmt = _completed_between(batches, win.start, win.end).where(Batch.product_id == product.id)
     return ProductOutput(
         product_id=product.id,
         name=product.name,
@@ -274,18 +277,18 @@ def _work_centers(session: Session, tenant_id: uuid.UUID, win: Window) -> WorkCe
     Load is the planned quantity of (not cancelled) batches starting in the period against
     what the work center can make in it; utilization is the produced quantity against it.
     """
+    batches = BatchRepository(session, tenant_id)
     made = {
         row[3]: _totals(*row[:3])
         for row in session.execute(
-            _completed_between(tenant_id, win.start, win.end)
+            _completed_between(batches, win.start, win.end)
             .add_columns(Batch.work_center_id)
             .group_by(Batch.work_center_id)
         ).all()
     }
     planned_stmt = (
-        select(Batch.work_center_id, func.sum(Batch.planned_quantity))
+        batches.aggregate(Batch.work_center_id, func.sum(Batch.planned_quantity))
         .where(
-            Batch.tenant_id == tenant_id,
             Batch.status != BatchStatus.cancelled,
             Batch.planned_start >= win.start,
             Batch.planned_start < win.end,

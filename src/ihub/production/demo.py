@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from ihub.config import Settings
 from ihub.kit.clock import utcnow
+from ihub.kit.ids import ordered_uuid
 from ihub.models import Batch, BatchStatus, BatchStatusChange, Product, WorkCenter
 from ihub.production import cache
 from ihub.production.repository import WorkCenterRepository
+from ihub.production.service import DEFAULT_UNIT
 
 # Capacities put the plan at roughly 75-105 % of what each work center can make.
 WORK_CENTERS = [
@@ -76,12 +78,12 @@ def plant_batches(
             planned = float(rng.randrange(50, 600, 10))
             start = start_day + timedelta(days=day, minutes=rng.randrange(0, 16 * 60))
             row: dict[str, Any] = {
-                "id": uuid.uuid4(),
+                "id": ordered_uuid(),  # bulk rows: time-ordered ids append to the index
                 "tenant_id": tenant_id,
                 "number": f"B-{start:%y%m%d}-{serial:05d}",
                 "product_id": product.id,
                 "work_center_id": wc.id,
-                "unit": product.unit or "pcs",
+                "unit": product.unit or DEFAULT_UNIT,
                 "planned_quantity": planned,
                 "produced_quantity": 0.0,
                 "defective_quantity": 0.0,

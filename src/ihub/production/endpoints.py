@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -18,7 +18,7 @@ from ihub.errors import NotFound, Unprocessable
 from ihub.kit.export import stream_export
 from ihub.kit.pagination import Page, PageQuery
 from ihub.kit.params import OptionalDateTime, OptionalUUID
-from ihub.models import BatchStatus, ReportFormat
+from ihub.models import Batch, BatchStatus, ReportFormat
 from ihub.production import analytics, importer, reports, service
 from ihub.production.repository import BatchFilter, BatchRepository, ProductLookup
 from ihub.production.schemas import (
@@ -62,12 +62,7 @@ def list_work_centers(
 ) -> Page[WorkCenterRead]:
     """Work centers by code."""
     items, total = service.list_work_centers(session, principal.tenant_id, page, active)
-    return Page(
-        items=[WorkCenterRead.model_validate(w) for w in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((WorkCenterRead.model_validate(w) for w in items), total, page)
 
 
 @work_centers_router.post("", response_model=WorkCenterRead, status_code=201)
@@ -247,7 +242,7 @@ def import_batches(
     return runs.document(run)
 
 
-def _detail(batch: Any) -> BatchDetail:
+def _detail(batch: Batch) -> BatchDetail:
     return BatchDetail.model_validate(
         {
             **service.document(batch).model_dump(),
@@ -343,7 +338,7 @@ def output(
 # --- reports ---
 
 
-def _absolute(request: Request) -> Any:
+def _absolute(request: Request) -> Callable[[str], str]:
     base = str(request.base_url).rstrip("/")
     return lambda path: base + path
 
@@ -363,12 +358,8 @@ def list_reports(
 ) -> Page[ReportRead]:
     """Reports, newest first."""
     items, total = reports.list_reports(session, principal.tenant_id, page)
-    return Page(
-        items=reports.documents(session, principal.tenant_id, items, _absolute(request)),
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    documents = reports.documents(session, principal.tenant_id, items, _absolute(request))
+    return Page.of(documents, total, page)
 
 
 @reports_router.get("/{report_id}", response_model=ReportRead)

@@ -120,16 +120,14 @@ def _table(
         series = analytics.output(session, report.tenant_id, win, "product")
         ids = [uuid.UUID(point.key) for point in series.items]
         products = ProductLookup(session, report.tenant_id).by_ids(ids)
-        rows = (
-            [
-                products[uuid.UUID(point.key)].sku or products[uuid.UUID(point.key)].code,
-                point.label,
-                products[uuid.UUID(point.key)].unit,
-                *_totals_row(point.output),
-            ]
-            for point in series.items
-        )
-        return PRODUCT_COLUMNS, rows
+
+        def product_rows() -> Iterator[list[Any]]:
+            for point in series.items:
+                product = products[uuid.UUID(point.key)]
+                code = product.sku or product.code
+                yield [code, point.label, product.unit, *_totals_row(point.output)]
+
+        return PRODUCT_COLUMNS, product_rows()
     load = analytics.work_centers(session, report.tenant_id, win)
     return LOAD_COLUMNS, (
         [
@@ -250,6 +248,9 @@ def list_reports(
     return list(rows), total
 
 
+_REPORT_COLUMNS = [name for name in ReportRead.model_fields if hasattr(Report, name)]
+
+
 def documents(
     session: Session,
     tenant_id: uuid.UUID,
@@ -269,9 +270,7 @@ def documents(
         items.append(
             ReportRead.model_validate(
                 {
-                    **{
-                        k: getattr(report, k) for k in ReportRead.model_fields if hasattr(report, k)
-                    },
+                    **{name: getattr(report, name) for name in _REPORT_COLUMNS},
                     "status": statuses.get(report.run_id) if report.run_id else None,
                     "filename": file.filename if file else None,
                     "size": file.size if file else None,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -14,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from ihub.db import SessionDep
 from ihub.errors import IhubError
-from ihub.kit.pagination import PageParams
-from ihub.models import BatchStatus, ReportFormat, ReportKind, RunStatus
+from ihub.kit.pagination import PageParams, page_count
+from ihub.models import BatchStatus, ReportFormat, ReportKind, RunStatus, WorkCenter
 from ihub.production import analytics, charts, importer, reports, service
 from ihub.production.repository import BatchFilter, ProductLookup, WorkCenterRepository
 from ihub.production.schemas import (
     BatchCreate,
+    BatchSort,
     BatchTransition,
     BatchUpdate,
     ReportCreate,
@@ -28,7 +30,7 @@ from ihub.production.schemas import (
 )
 from ihub.runs import service as runs
 from ihub.tenants.auth import Principal
-from ihub.ui.web import UiAdmin, UiOperator, UiViewer, render, templates
+from ihub.ui.web import UiAdmin, UiOperator, UiViewer, form_error, render, templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -39,14 +41,6 @@ def _local(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") 
 
 
 templates.env.filters["localtime"] = _local
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    if isinstance(exc, IhubError):
-        return exc.message
-    return str(exc)
 
 
 def _local_input(value: str, zone: ZoneInfo) -> datetime | None:
@@ -168,7 +162,7 @@ def save_work_center(
             session,
             form=form,
             editing=work_center_id,
-            error=_error_text(exc),
+            error=form_error(exc),
             status=422,
         )
     return RedirectResponse("/work-centers", status_code=303)
@@ -244,15 +238,14 @@ def _api_query(f: BatchFilter) -> dict[str, Any]:
     }
 
 
-_SORTS = ("planned_start", "-planned_start", "created_at", "-created_at", "number", "-number")
+_SORTS = get_args(BatchSort)
+# The moves each status allows, as the list's rows show them: the same on every request.
+_MOVES = {status: service.moves_from(status) for status in BatchStatus}
 
 
-def _choices(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
+def _work_centers(session: Session, tenant_id: uuid.UUID) -> Sequence[WorkCenter]:
     centers = WorkCenterRepository(session, tenant_id)
-    return {
-        "work_centers": centers.list(centers.search()),
-        "products": ProductLookup(session, tenant_id).search(),
-    }
+    return centers.list(centers.search())
 
 
 def _batches_page(
@@ -272,7 +265,7 @@ def _batches_page(
         params = PageParams(page=query.page, page_size=PAGE_SIZE)
         rows, total, exact = service.list_batches(session, principal.tenant_id, f, params)
     except (ValueError, IhubError) as exc:
-        rows, total, exact, error = [], 0, True, _error_text(exc)
+        rows, total, exact, error = [], 0, True, form_error(exc)
     filters = query.model_dump(exclude={"page"})
     return render(
         request,
@@ -283,15 +276,16 @@ def _batches_page(
         total=total,
         exact=exact,
         page=query.page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         filters=filters,
         api_filters=_api_query(f),
         statuses=list(BatchStatus),
-        moves={s: service.moves_from(s) for s in BatchStatus},
+        moves=_MOVES,
         zone=zone,
         form=form or {},
         error=error,
-        **_choices(session, principal.tenant_id),
+        work_centers=_work_centers(session, principal.tenant_id),
+        products=ProductLookup(session, principal.tenant_id).search(),
     )
 
 
@@ -342,7 +336,7 @@ def create_batch(
     except (IhubError, ValidationError, ValueError) as exc:
         session.rollback()
         return _batches_page(
-            request, principal, session, BatchQuery(), form=form, error=_error_text(exc), status=422
+            request, principal, session, BatchQuery(), form=form, error=form_error(exc), status=422
         )
     return RedirectResponse(f"/batches/{batch.id}", status_code=303)
 
@@ -367,7 +361,7 @@ def _batch_page(
         moves=service.moves_from(batch.status),
         zone=analytics.tenant_zone(session, principal.tenant_id),
         error=error,
-        **_choices(session, principal.tenant_id),
+        work_centers=_work_centers(session, principal.tenant_id),
     )
 
 
@@ -410,9 +404,7 @@ def update_batch(
         service.update_batch(session, principal.tenant_id, principal.actor, batch_id, data)
     except (IhubError, ValidationError, ValueError) as exc:
         session.rollback()
-        return _batch_page(
-            request, principal, session, batch_id, error=_error_text(exc), status=422
-        )
+        return _batch_page(request, principal, session, batch_id, error=form_error(exc), status=422)
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
 
@@ -440,9 +432,9 @@ def transition_batch(
         session.rollback()
         if not inline:
             return _batch_page(
-                request, principal, session, batch_id, error=_error_text(exc), status=409
+                request, principal, session, batch_id, error=form_error(exc), status=409
             )
-        error = _error_text(exc)
+        error = form_error(exc)
         batch = service.get_batch(session, principal.tenant_id, batch_id)
     if not inline:
         return RedirectResponse(f"/batches/{batch_id}", status_code=303)
@@ -451,7 +443,7 @@ def transition_batch(
         "production/_batch_row.html",
         principal,
         b=service.document(batch),
-        moves={s: service.moves_from(s) for s in BatchStatus},
+        moves=_MOVES,
         zone=analytics.tenant_zone(session, principal.tenant_id),
         row_error=error,
     )
@@ -522,7 +514,7 @@ def request_report(
         reports.request_report(session, principal.tenant_id, principal.actor, data, "ui")
     except (IhubError, ValidationError) as exc:
         session.rollback()
-        return _reports_page(request, principal, session, error=_error_text(exc), status=422)
+        return _reports_page(request, principal, session, error=form_error(exc), status=422)
     return RedirectResponse("/reports", status_code=303)
 
 

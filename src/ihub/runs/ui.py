@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ihub.db import SessionDep
 from ihub.errors import IhubError
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.kit.params import non_empty
 from ihub.logs.repository import IntegrationLogRepository, LogFilter
 from ihub.models import RunStatus
@@ -55,7 +55,7 @@ def runs_page(
         runs=[service.document(r) for r in runs],
         total=total,
         page=page,
-        pages=max(1, -(-total // params.page_size)),
+        pages=page_count(total, params.page_size),
         kinds=kinds,
         statuses=list(RunStatus),
         filters={"kind": kind or "", "status": [s.value for s in wanted]},
@@ -109,7 +109,7 @@ def run_page(
         errors=errors,
         errors_total=errors_total,
         errors_page=errors_page,
-        errors_pages=max(1, -(-errors_total // params.page_size)),
+        errors_pages=page_count(errors_total, params.page_size),
         logs=entries,
     )
 

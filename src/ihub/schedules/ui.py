@@ -18,7 +18,7 @@ from ihub.runs.registry import all_kinds
 from ihub.schedules import service
 from ihub.schedules.schemas import ScheduleCreate, ScheduleUpdate
 from ihub.tenants import service as tenants
-from ihub.ui.web import UiAdmin, UiOperator, UiViewer, render
+from ihub.ui.web import UiAdmin, UiOperator, UiViewer, form_error, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,15 +49,6 @@ def _page(
         form=form or {"timezone": tenant.timezone, "params": "{}", "enabled": True},
         editing=editing,
     )
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    if isinstance(exc, IhubError):
-        extra = exc.extra.get("errors") or []
-        return exc.message + "".join(f" {e['field']}: {e['message']}." for e in extra)
-    return str(exc)
 
 
 @router.get("/schedules")
@@ -120,7 +111,7 @@ def save_schedule(
             request,
             principal,
             session,
-            error=_error_text(exc),
+            error=form_error(exc),
             form=form,
             status=422,
             editing=schedule_id,

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from ihub.db import SessionDep
-from ihub.errors import IhubError, PermissionDenied
+from ihub.errors import IhubError, PermissionDenied, validation_summary
 from ihub.models import Role
 from ihub.tenants.auth import CSRF_HEADER, SESSION_COOKIE, Principal, principal_from_session
 from ihub.ui import nav
@@ -100,6 +101,16 @@ def require_ui(role: Role) -> Any:
 UiViewer = Annotated[Principal, Depends(require_ui(Role.viewer))]
 UiOperator = Annotated[Principal, Depends(require_ui(Role.operator))]
 UiAdmin = Annotated[Principal, Depends(require_ui(Role.admin))]
+
+
+def form_error(exc: Exception) -> str:
+    """What a form shows when its input is refused: field errors first-hand, else the message."""
+    if isinstance(exc, ValidationError):
+        return validation_summary(exc)
+    if isinstance(exc, IhubError):
+        extra = exc.extra.get("errors") or []
+        return exc.message + "".join(f" {e['field']}: {e['message']}." for e in extra)
+    return str(exc)
 
 
 def render(

@@ -6,7 +6,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 
 import httpx
@@ -16,6 +15,7 @@ from ihub import __version__
 from ihub.config import Settings
 from ihub.kit.clock import utcnow
 from ihub.kit.egress import BlockedAddress, public_only_transport
+from ihub.kit.http.errors import parse_retry_after
 from ihub.webhooks.signing import signature_header
 
 __all__ = ["EXCERPT_BYTES", "Job", "Outcome", "Sender"]
@@ -123,7 +123,7 @@ class Sender:
             status_code=response.status_code,
             response_body=excerpt,
             error=error,
-            retry_after=_retry_after(response.headers.get("retry-after"), started_at),
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
 
     @staticmethod
@@ -140,15 +140,3 @@ def _excerpt(response: httpx.Response) -> str:
         if size >= EXCERPT_BYTES:
             break
     return b"".join(chunks)[:EXCERPT_BYTES].decode("utf-8", errors="replace")
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds, from either of its forms (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-    except (TypeError, ValueError):
-        return None

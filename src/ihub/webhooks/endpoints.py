@@ -55,12 +55,7 @@ def list_event_types(principal: Viewer) -> list[EventTypeRead]:
 def list_endpoints(principal: Viewer, session: SessionDep, page: PageQuery) -> Page[EndpointRead]:
     """The tenant's webhook endpoints, oldest first."""
     items, total = service.list_endpoints(session, principal.tenant_id, page)
-    return Page(
-        items=[EndpointRead.model_validate(e) for e in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((EndpointRead.model_validate(e) for e in items), total, page)
 
 
 @router.post("/endpoints", response_model=EndpointWithSecret, status_code=201)
@@ -139,12 +134,7 @@ def list_messages(
         since=since,
         until=until,
     )
-    return Page(
-        items=[MessageRead.model_validate(m) for m in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((MessageRead.model_validate(m) for m in items), total, page)
 
 
 @router.post("/endpoints/{endpoint_id}/recover", response_model=RecoverResult, status_code=202)
@@ -176,12 +166,7 @@ def list_attempts(
 ) -> Page[AttemptRead]:
     """Every attempt of a message, newest first."""
     items, total = service.list_attempts(session, principal.tenant_id, message_id, page)
-    return Page(
-        items=[AttemptRead.model_validate(a) for a in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page.of((AttemptRead.model_validate(a) for a in items), total, page)
 
 
 @router.post("/messages/{message_id}/resend", response_model=MessageRead, status_code=202)

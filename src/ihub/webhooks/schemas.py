@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
+from ihub.kit.params import as_utc
 from ihub.models import MessageStatus
 from ihub.webhooks.catalog import CATALOG
 
@@ -108,11 +109,7 @@ class AttemptRead(BaseModel):
     error: str | None
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class RecoverRequest(BaseModel):

@@ -7,12 +7,10 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
 
 from standardwebhooks import Webhook
 
-from ihub.config import get_settings
-from ihub.kit.crypto import SecretBox, load_master_key
+from ihub.config import get_secret_box
 
 __all__ = ["new_secret", "seal", "signature_header", "unseal"]
 
@@ -24,24 +22,17 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-@lru_cache
-def _box() -> SecretBox:
-    settings = get_settings()
-    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return SecretBox(load_master_key(configured, settings.data_dir))
-
-
 def _owner(endpoint_id: uuid.UUID) -> str:
     # Bound to its row: a ciphertext copied onto another endpoint does not decrypt.
     return f"webhook_endpoint:{endpoint_id}"
 
 
 def seal(endpoint_id: uuid.UUID, secret: str) -> str:
-    return _box().encrypt(secret, _owner(endpoint_id))
+    return get_secret_box().encrypt(secret, _owner(endpoint_id))
 
 
 def unseal(endpoint_id: uuid.UUID, sealed: str) -> str:
-    return _box().decrypt(sealed, _owner(endpoint_id))
+    return get_secret_box().decrypt(sealed, _owner(endpoint_id))
 
 
 def signature_header(secrets: Iterable[str], msg_id: str, at: datetime, body: str) -> str:

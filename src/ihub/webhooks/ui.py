@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from ihub.db import SessionDep
 from ihub.errors import IhubError
-from ihub.kit.pagination import PageParams
+from ihub.kit.pagination import PageParams, page_count
 from ihub.kit.params import OptionalDateTime
 from ihub.models import MessageStatus
 from ihub.tenants.auth import Principal
-from ihub.ui.web import UiAdmin, UiOperator, UiViewer, render
+from ihub.ui.web import UiAdmin, UiOperator, UiViewer, form_error, render
 from ihub.webhooks import service
 from ihub.webhooks.catalog import CATALOG, PING
 from ihub.webhooks.schemas import EndpointCreate, EndpointUpdate
@@ -29,10 +29,16 @@ PICKABLE = [t for t in CATALOG.values() if t.name != PING]
 PAGE_SIZE = 25
 
 
-def _problem(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    return exc.message if isinstance(exc, IhubError) else str(exc)
+def _form(
+    url: str, description: str, event_types: list[str] | None, enabled: bool
+) -> dict[str, Any]:
+    """The endpoint form as sent: validated into a schema, or shown again with its error."""
+    return {
+        "url": url,
+        "description": description,
+        "event_types": event_types or [],
+        "enabled": enabled,
+    }
 
 
 def _list_page(
@@ -90,7 +96,7 @@ def _endpoint_page(
         messages=messages,
         total=total,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         statuses=list(MessageStatus),
         filters={"status": status_filter},
     )
@@ -111,12 +117,7 @@ def create_endpoint(
     event_types: EventTypesForm = None,
     enabled: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
-    form = {
-        "url": url,
-        "description": description,
-        "event_types": event_types or [],
-        "enabled": enabled,
-    }
+    form = _form(url, description, event_types, enabled)
     try:
         data = EndpointCreate.model_validate(form)
         endpoint, secret = service.create_endpoint(
@@ -124,7 +125,7 @@ def create_endpoint(
         )
     except (IhubError, ValidationError) as exc:
         session.rollback()
-        return _list_page(request, principal, session, form=form, error=_problem(exc), status=422)
+        return _list_page(request, principal, session, form=form, error=form_error(exc), status=422)
     return _endpoint_page(request, principal, session, endpoint.id, secret=secret)
 
 
@@ -161,19 +162,12 @@ def update_endpoint(
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
-        data = EndpointUpdate.model_validate(
-            {
-                "url": url,
-                "description": description,
-                "event_types": event_types or [],
-                "enabled": enabled,
-            }
-        )
+        data = EndpointUpdate.model_validate(_form(url, description, event_types, enabled))
         service.update_endpoint(session, principal.tenant_id, principal.actor, endpoint_id, data)
     except (IhubError, ValidationError) as exc:
         session.rollback()
         return _endpoint_page(
-            request, principal, session, endpoint_id, error=_problem(exc), code=422
+            request, principal, session, endpoint_id, error=form_error(exc), code=422
         )
     return RedirectResponse(f"/webhooks/{endpoint_id}", status_code=303)
 

@@ -90,10 +90,18 @@ def _str(body: dict[str, Any], key: str) -> str:
     return value
 
 
-def _tokens(response: httpx.Response) -> TokenSet:
-    body = response.json()
+def _object(response: httpx.Response, what: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
-        raise InvalidResponse("Allegro's token answer is not a JSON object")
+        raise InvalidResponse(f"Allegro's {what} answer is not a JSON object")
+    return body
+
+
+def _tokens(response: httpx.Response) -> TokenSet:
+    body = _object(response, "token")
     return TokenSet(
         access_token=_str(body, "access_token"),
         refresh_token=_str(body, "refresh_token"),
@@ -132,9 +140,7 @@ class AllegroOAuth:
         response = self.requester.request(
             "POST", "/auth/oauth/device", data={"client_id": self.client_id}
         )
-        body = response.json()
-        if not isinstance(body, dict):
-            raise InvalidResponse("Allegro's device-code answer is not a JSON object")
+        body = _object(response, "device-code")
         user_code = _str(body, "user_code")
         uri = _str(body, "verification_uri")
         return DeviceCode(

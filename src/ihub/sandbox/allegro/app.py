@@ -117,8 +117,9 @@ class Emulator:
         return None
 
 
-def _seller_page(request: Request) -> str:
-    return str(request.url.replace(path=f"{request.scope.get('root_path', '')}/", query=""))
+def _page(request: Request, path: str = "/") -> str:
+    """The absolute URL of one of the emulator's pages, under /sandbox/allegro when mounted."""
+    return str(request.url.replace(path=f"{request.scope.get('root_path', '')}{path}", query=""))
 
 
 def _route_path(request: Request) -> str:
@@ -192,8 +193,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
         except OAuthError as exc:
             return oauth_error(exc)
         grant = emulator.authority.start(client_id, now())
-        root = request.scope.get("root_path", "")  # /sandbox/allegro when mounted in the demo
-        page = str(request.url.replace(path=f"{root}/skojarz-aplikacje", query=""))
+        page = _page(request, "/skojarz-aplikacje")
         return JSONResponse(
             {
                 "device_code": grant.device_code,
@@ -350,14 +350,14 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     def seller_new_orders(request: Request) -> RedirectResponse:
         for _ in range(3):
             emulator.world.create(now(), paid=True)
-        return RedirectResponse(_seller_page(request), status_code=303)
+        return RedirectResponse(_page(request), status_code=303)
 
     @app.post("/seller/orders/{form_id}/cancel")
     def seller_cancel(request: Request, form_id: str) -> RedirectResponse:
         form = emulator.world.forms.get(form_id)
         if form is not None and form.status != "CANCELLED":
             emulator.world.cancel(form, now())
-        return RedirectResponse(_seller_page(request), status_code=303)
+        return RedirectResponse(_page(request), status_code=303)
 
     _control_routes(app, emulator)
     return app
