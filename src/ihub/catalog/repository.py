@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, text, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from ihub.kit.bulk import insert_many
+from ihub.kit.bulk import insert_many, one_of
 from ihub.kit.repository import TenantRepository
 from ihub.models import Counterparty, Organization, Product, StockBalance, Warehouse
 from ihub.models.base import TenantMixin
@@ -38,8 +38,11 @@ class CatalogFilter:
 class BulkRepository(TenantRepository[M]):
     """Page-sized bulk writes for imports."""
 
+    # What an import's per-page lookup of existing rows filters on.
+    lookup_columns: ClassVar[tuple[str, ...]] = ("tenant_id", "connection_id", "external_id")
+
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """One executemany for the page (the ORM's bulk insert would split the rows into one
+        """One statement for the page (the ORM's bulk insert would split the rows into one
         statement per pattern of None values). The rows are the caller's fresh dictionaries;
         the tenant is set here, in place, as everywhere in the repositories."""
         for row in rows:
@@ -52,9 +55,12 @@ class BulkRepository(TenantRepository[M]):
             self.session.execute(update(self.model), list(rows))
 
     def analyze(self) -> None:
-        """Refresh PostgreSQL's planner statistics of the table (SQLite plans well without)."""
+        """Refresh PostgreSQL's planner statistics of the table's row count and lookup
+        columns (SQLite plans well without); the other columns' statistics, long names
+        among them, would take most of the time and serve no import query."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text(f"ANALYZE {self.model.__tablename__}"))
+            columns = ", ".join(self.lookup_columns)
+            self.session.execute(text(f"ANALYZE {self.model.__tablename__} ({columns})"))
 
 
 class ImportedRepository(BulkRepository[M]):
@@ -68,9 +74,8 @@ class ImportedRepository(BulkRepository[M]):
         """``external_id -> row`` of the given columns (plus id) for one page of keys."""
         model = self.model
         wanted = [model.id, model.external_id, *(getattr(model, c) for c in columns)]
-        stmt = self.select(
-            model.connection_id == connection_id, model.external_id.in_(list(external_ids))
-        ).with_only_columns(*wanted)
+        keys = one_of(model.external_id, list(external_ids), self.session.get_bind().dialect)
+        stmt = self.select(model.connection_id == connection_id, keys).with_only_columns(*wanted)
         return {row.external_id: row for row in self.session.execute(stmt)}
 
     def search(self, f: CatalogFilter) -> Select[M]:
@@ -142,6 +147,7 @@ class WarehouseRepository(ImportedRepository[Warehouse]):
 
 class StockRepository(BulkRepository[StockBalance]):
     model = StockBalance
+    lookup_columns = ("tenant_id", "connection_id", "product_external_id", "warehouse_external_id")
 
     def existing(
         self, connection_id: uuid.UUID, keys: Iterable[tuple[str, str]]

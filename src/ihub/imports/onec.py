@@ -1,7 +1,8 @@
 """The ``onec.import`` run: 1C:UT 11 catalogs and stock into ihub, page by page.
 
-Each page is read while the previous one is written (``prefetched``), mapped, validated and
-upserted, then committed together with the run's counters and its checkpoint (aggregate,
+Each page is read, mapped and validated in a read-ahead thread (``prefetched``) while the
+previous one is written (the writer mostly waits for the database, with the GIL released),
+then upserted and committed together with the run's counters and its checkpoint (aggregate,
 warehouse, ``$skip``). A resumed run continues from the checkpoint: a page is either wholly
 committed or not at all, so nothing is counted twice and nothing is skipped. Cancellation is
 noticed at every commit, so a run stops within one page.
@@ -43,6 +44,7 @@ from ihub.runs.registry import run_kind
 from ihub.runs.service import COUNTERS
 
 KIND = "onec.import"
+_NO_PROBLEMS = ()
 
 
 class ConnectionUnusable(Terminal):
@@ -56,6 +58,24 @@ class Catalog:
     repository: type[ImportedRepository[Any]]
     validate: Callable[[dict[str, Any]], list[dict[str, str]]] | None = None
     flagged: bool = True  # the table has is_valid / problems
+
+    def prepare(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The row mapped, with its validation problems; pure, so it runs in the read-ahead."""
+        record = self.map(row)
+        if record is not None and self.flagged:
+            problems = self.validate(record) if self.validate else []
+            # Valid records share one empty tuple, which the bulk insert converts once.
+            record.update(problems=problems or _NO_PROBLEMS, is_valid=not problems)
+        return record
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A page and its rows as records, plus the rows that could not be mapped at all."""
+
+    page: Page
+    records: list[dict[str, Any]]
+    skipped: list[tuple[Any, mapping.Unmappable]]  # (Ref_Key, why)
 
 
 CATALOGS: dict[str, Catalog] = {
@@ -156,8 +176,44 @@ class _Import:
         checkpoint = self.ctx.checkpoint
         return int(checkpoint.get(key, 0)) if checkpoint.get("aggregate") == index else 0
 
-    def _pages(self, stream: streams.Stream, skip: int) -> Iterator[Page]:
-        return prefetched(streams.pages(self.client, stream, skip=skip, page_size=self.page_size))
+    def _pages(
+        self,
+        stream: streams.Stream,
+        skip: int,
+        prepare: Callable[[dict[str, Any]], dict[str, Any] | None],
+    ) -> Iterator[Mapped]:
+        def mapped() -> Iterator[Mapped]:
+            for page in streams.pages(self.client, stream, skip=skip, page_size=self.page_size):
+                records, skipped = [], []
+                for row in page.rows:
+                    try:
+                        record = prepare(row)
+                    except mapping.Unmappable as exc:
+                        skipped.append((row.get("Ref_Key"), exc))
+                        continue
+                    if record is not None:
+                        records.append(record)
+                yield Mapped(page, records, skipped)
+
+        return prefetched(mapped())
+
+    @staticmethod
+    def _record_errors(step: Step, mapped: Mapped) -> None:
+        for key, exc in mapped.skipped:
+            step.error(
+                f"skipped: {exc.reason}",
+                external_id=str(key) if key else None,
+                field=exc.field,
+                value=exc.value,
+            )
+        for record in mapped.records:
+            for problem in record.get("problems", ()):
+                step.error(
+                    problem["reason"],
+                    external_id=record["external_id"],
+                    field=problem["field"],
+                    value=problem["value"],
+                )
 
     def _note_missing(self, step: Step, page: Page, reported: set[str], source: str) -> None:
         for name in set(page.missing) - reported:
@@ -181,27 +237,11 @@ class _Import:
         )
         reported: set[str] = set()
         statistics = Statistics(repository)
-        for page in self._pages(stream, skip):
+        for mapped in self._pages(stream, skip, catalog.prepare):
+            page, records = mapped.page, mapped.records
             if page.total is not None:
                 step.set_total(page.total)
-            records = []
-            for row in page.rows:
-                record = self._mapped(step, catalog.map, row, row.get("Ref_Key"))
-                if record is None:
-                    continue
-                if catalog.validate is not None:
-                    problems = catalog.validate(record)
-                    for problem in problems:
-                        step.error(
-                            problem["reason"],
-                            external_id=record["external_id"],
-                            field=problem["field"],
-                            value=problem["value"],
-                        )
-                    record.update(problems=problems, is_valid=not problems)
-                elif catalog.flagged:
-                    record.update(problems=[], is_valid=True)
-                records.append(record)
+            self._record_errors(step, mapped)
             counts = upsert_versioned(repository, self.connection_id, records)
             _count(step, page, counts)
             step.current(records[-1]["name"] if records else None)
@@ -234,14 +274,11 @@ class _Import:
                 continue
             stream = streams.stock(warehouse.external_id)
             start = skip if position == first else 0
-            for page in self._pages(stream, start):
+            for mapped in self._pages(stream, start, mapping.stock_balance):
+                page, records = mapped.page, mapped.records
                 if page.total is not None and page.skip == 0:
                     step.set_total((step.row.total or 0) + page.total)
-                records = [
-                    record
-                    for row in page.rows
-                    if (record := self._mapped(step, mapping.stock_balance, row, None)) is not None
-                ]
+                self._record_errors(step, mapped)
                 counts = upsert_stock(
                     stock, products, self.connection_id, warehouse, ctx.run_id, records
                 )
@@ -268,21 +305,3 @@ class _Import:
                 step="stock",
                 status="info",
             )
-
-    @staticmethod
-    def _mapped(
-        step: Step,
-        map_row: Callable[[dict[str, Any]], dict[str, Any] | None],
-        row: dict[str, Any],
-        key: Any,
-    ) -> dict[str, Any] | None:
-        try:
-            return map_row(row)
-        except mapping.Unmappable as exc:
-            step.error(
-                f"skipped: {exc.reason}",
-                external_id=str(key) if key else None,
-                field=exc.field,
-                value=exc.value,
-            )
-            return None
