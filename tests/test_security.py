@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -10,7 +11,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from ihub.config import get_settings
+from ihub.db import Database
+from ihub.kit.clock import utcnow
+from ihub.models import ApiKey
 from tests.fixtures.app import TenantHandle
 from tests.fixtures.objects import OBJECT_FACTORIES, SAMPLE_BODIES
 
@@ -58,6 +64,25 @@ def test_a_revoked_or_unknown_key_is_401(anonymous: TestClient, tenant: TenantHa
         anonymous.get("/api/v1/runs", headers={"Authorization": f"Bearer {key['key']}"}).status_code
         == 401
     )
+
+
+def test_a_key_revoked_by_another_process_is_refused_once_the_auth_cache_lapses(
+    anonymous: TestClient,
+    tenant: TenantHandle,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(get_settings(), "auth_cache_seconds", 1.0)
+    key = tenant.client.post("/api/v1/api-keys", json={"name": "bi"}).json()
+    headers = {"Authorization": f"Bearer {key['key']}"}
+    assert anonymous.get("/api/v1/runs", headers=headers).status_code == 200
+    with database.scope() as session:  # as `ihub apikey revoke` does from its own process
+        session.execute(
+            update(ApiKey).where(ApiKey.id == uuid.UUID(key["id"])).values(revoked_at=utcnow())
+        )
+    assert anonymous.get("/api/v1/runs", headers=headers).status_code == 200  # the window
+    time.sleep(1.1)
+    assert anonymous.get("/api/v1/runs", headers=headers).status_code == 401
 
 
 def test_objects_of_another_tenant_are_not_found_on_every_object_route(

@@ -42,8 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_exception_handlers(app)
     _ui_error_pages(app)
 
+    app.include_router(health_router)  # first: probes should not walk the API's routes
     app.include_router(api_router)
-    app.include_router(health_router)
     app.include_router(files_router)  # signed links: no API key, the link is the credential
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser (JSON list).",
     )
     api_rate_limit: str = Field("1200/minute", description="Requests per API key or session.")
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long a process reuses a resolved API key; other processes see a "
+        "revoke within this time (0: look the key up on every request).",
+    )
     login_rate_limit: str = Field("10/minute", description="Login attempts per IP and e-mail.")
     rate_limit_storage_url: str = Field(
         "memory://",

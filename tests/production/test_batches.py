@@ -71,6 +71,25 @@ class TestBatches:
         assert batch["yield_pct"] is None
         assert [(h["from_status"], h["to_status"]) for h in batch["history"]] == [(None, "planned")]
 
+    def test_the_list_shows_every_change_at_once(
+        self, api: TestClient, product: str, work_center: str
+    ) -> None:
+        """List pages are cached per data version: batch, product and work-center edits."""
+
+        def listed() -> list[tuple[str, str, str, str]]:
+            page = api.get("/api/v1/batches").json()
+            keys = ("number", "status", "product_name", "work_center_code")
+            return [tuple(item[k] for k in keys) for item in page["items"]]  # type: ignore[misc]
+
+        batch = make_batch(api, product, work_center, number="C-1")
+        assert listed() == [("C-1", "planned", "Bolt M8", "L1")]
+        move(api, batch["id"], "in_progress")
+        assert listed() == [("C-1", "in_progress", "Bolt M8", "L1")]
+        api.patch(f"/api/v1/products/{product}", json={"name": "Bolt M10"}).raise_for_status()
+        assert listed() == [("C-1", "in_progress", "Bolt M10", "L1")]
+        api.patch(f"/api/v1/work-centers/{work_center}", json={"code": "L9"}).raise_for_status()
+        assert listed() == [("C-1", "in_progress", "Bolt M10", "L9")]
+
     def test_numbers_are_unique_per_tenant_ignoring_case(
         self,
         api: TestClient,

@@ -23,6 +23,7 @@ from ihub.catalog.schemas import ProductCreate, ProductRead, ProductUpdate, Stoc
 from ihub.errors import Conflict, NotFound
 from ihub.kit.pagination import PageParams
 from ihub.models import Product, StockBalance
+from ihub.production import cache as production_cache
 
 REPOSITORIES: dict[str, type[ImportedRepository[Any]]] = {
     "organization": OrganizationRepository,
@@ -91,6 +92,7 @@ def update_product(
     diff = audit.diff(before, {f: getattr(product, f) for f in _PRODUCT_FIELDS})
     if diff:
         audit.record(session, tenant_id, actor, "product.updated", "product", product.id, diff)
+        production_cache.changed(session, tenant_id)  # batch lists and analytics show names
     return product
 
 

@@ -39,6 +39,7 @@ from ihub.errors import IhubError
 from ihub.imports.schemas import ImportParams
 from ihub.kit.failures import Terminal
 from ihub.kit.prefetch import prefetched
+from ihub.production import cache as production_cache
 from ihub.runs.context import RunContext, Step
 from ihub.runs.registry import run_kind
 from ihub.runs.service import COUNTERS
@@ -58,6 +59,7 @@ class Catalog:
     repository: type[ImportedRepository[Any]]
     validate: Callable[[dict[str, Any]], list[dict[str, str]]] | None = None
     flagged: bool = True  # the table has is_valid / problems
+    named_in_production: bool = False  # batch lists and analytics show its names
 
     def prepare(self, row: dict[str, Any]) -> dict[str, Any] | None:
         """The row mapped, with its validation problems; pure, so it runs in the read-ahead."""
@@ -85,7 +87,9 @@ CATALOGS: dict[str, Catalog] = {
     "counterparties": Catalog(
         streams.counterparties, mapping.counterparty, CounterpartyRepository, requisites_problems
     ),
-    "products": Catalog(streams.products, mapping.product, ProductRepository),
+    "products": Catalog(
+        streams.products, mapping.product, ProductRepository, named_in_production=True
+    ),
     "warehouses": Catalog(
         streams.warehouses, mapping.warehouse, WarehouseRepository, flagged=False
     ),
@@ -243,6 +247,8 @@ class _Import:
                 step.set_total(page.total)
             self._record_errors(step, mapped)
             counts = upsert_versioned(repository, self.connection_id, records)
+            if counts.updated and catalog.named_in_production:
+                production_cache.changed(ctx.session, ctx.tenant_id)
             _count(step, page, counts)
             step.current(records[-1]["name"] if records else None)
             self._note_missing(step, page, reported, stream.entity_set)

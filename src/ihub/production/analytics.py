@@ -85,7 +85,7 @@ class Window:
 
 
 def tenant_zone(session: Session, tenant_id: uuid.UUID) -> ZoneInfo:
-    return ZoneInfo(tenants.get_tenant(session, tenant_id).timezone)
+    return ZoneInfo(tenants.tenant_timezone(session, tenant_id))
 
 
 def today(zone: ZoneInfo) -> date:

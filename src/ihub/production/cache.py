@@ -1,8 +1,9 @@
-"""Analytics results cached per tenant and data version.
+"""Analytics results and batch list pages cached per tenant and data version.
 
 Every batch change bumps the tenant's row in ``production_versions`` in its own transaction;
 a cached result is used only while that version is unchanged, so a change made by any
-process (API, worker, import) is seen by the next request. Measured in ``bench/production.py``:
+process (API, worker, import) is seen by the next request. Product renames bump it too:
+lists and analytics show product names. Measured in ``bench/production.py``:
 at a million batches a year of weekly output takes hundreds of milliseconds to compute and
 a few to serve from here. Each process keeps its own small LRU; nothing is shared but the
 version row.

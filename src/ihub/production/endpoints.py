@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from ihub.db import SessionDep
 from ihub.errors import NotFound, Unprocessable
 from ihub.kit.export import stream_export
-from ihub.kit.pagination import Page, PageQuery
+from ihub.kit.pagination import Page, PageParams, PageQuery
 from ihub.kit.params import OptionalDateTime, OptionalUUID
 from ihub.models import Batch, BatchStatus, ReportFormat
-from ihub.production import analytics, importer, reports, service
+from ihub.production import analytics, cache, importer, reports, service
 from ihub.production.repository import BatchFilter, BatchRepository, ProductLookup
 from ihub.production.schemas import (
     BatchCreate,
@@ -159,16 +159,24 @@ def list_batches(
     """
     if format != "json":
         return export_batches(session, principal, filters, ReportFormat(format))
-    rows, total, exact = service.list_batches(session, principal.tenant_id, filters, page)
-    return _json(
-        BatchPage(
-            items=rows,
-            total=total,
-            total_exact=exact,
-            page=page.page,
-            page_size=page.page_size,
-        )
+    tenant_id = principal.tenant_id
+    body = cache.cached(
+        session,
+        tenant_id,
+        ("batch page", filters, page.page, page.page_size),
+        lambda: _batch_page(session, tenant_id, filters, page),
     )
+    return Response(body, media_type="application/json")
+
+
+def _batch_page(
+    session: Session, tenant_id: uuid.UUID, filters: BatchFilter, page: PageParams
+) -> bytes:
+    rows, total, exact = service.list_batches(session, tenant_id, filters, page)
+    document = BatchPage(
+        items=rows, total=total, total_exact=exact, page=page.page, page_size=page.page_size
+    )
+    return document.model_dump_json().encode()
 
 
 def _json(model: BaseModel) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 
@@ -20,10 +21,12 @@ from ihub.audit.actor import Actor
 from ihub.config import get_settings
 from ihub.db import SessionDep, after_commit, get_database
 from ihub.errors import NotAuthenticated, PermissionDenied, RateLimited
+from ihub.kit.clock import utcnow
 from ihub.kit.crypto import hash_token
 from ihub.kit.ratelimit import RateLimiter
 from ihub.models import Role
 from ihub.tenants import service
+from ihub.tenants.known_keys import principals
 
 SESSION_COOKIE = "ihub_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -78,23 +81,41 @@ def _touch(api_key_id: uuid.UUID) -> None:
         service.touch_api_key(session, api_key_id)
 
 
+def principal_from_api_key(session: Session, token_hash: str) -> Principal | None:
+    """The key's principal, from this process's recent keys or else from the database."""
+    principal = principals.get(token_hash)
+    if principal is not None:
+        return principal
+    api_key = service.resolve_api_key(session, token_hash)
+    if api_key is None:
+        return None
+    principal = Principal(
+        tenant_id=api_key.tenant_id,
+        role=api_key.role,
+        via="api_key",
+        label=f"{api_key.name} ({api_key.prefix}…)",
+        api_key_id=api_key.id,
+    )
+    principals.put(token_hash, principal, _cacheable_seconds(api_key.expires_at))
+    if service.needs_touch(api_key):
+        # After the request's commit: on SQLite a second writer inside this request would
+        # wait for the lock this request holds.
+        key_id = api_key.id
+        after_commit(session, lambda: _touch(key_id))
+    return principal
+
+
+def _cacheable_seconds(expires_at: datetime | None) -> float:
+    seconds = get_settings().auth_cache_seconds
+    if expires_at is not None:
+        seconds = min(seconds, (expires_at - utcnow()).total_seconds())
+    return seconds
+
+
 def authenticate(request: Request, session: SessionDep) -> Principal:
     principal: Principal | None = None
     if (key := _bearer(request)) is not None:
-        api_key = service.resolve_api_key(session, key)
-        if api_key is not None:
-            principal = Principal(
-                tenant_id=api_key.tenant_id,
-                role=api_key.role,
-                via="api_key",
-                label=f"{api_key.name} ({api_key.prefix}…)",
-                api_key_id=api_key.id,
-            )
-            if service.needs_touch(api_key):
-                # After the request's commit: on SQLite a second writer inside this request
-                # would wait for the lock this request holds.
-                key_id = api_key.id
-                after_commit(session, lambda: _touch(key_id))
+        principal = principal_from_api_key(session, hash_token(key))
     elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
         principal = principal_from_session(session, cookie)
         if (

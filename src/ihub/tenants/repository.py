@@ -31,6 +31,9 @@ class CredentialLookup:
     def tenant(self, tenant_id: uuid.UUID) -> Tenant | None:
         return self.session.get(Tenant, tenant_id)
 
+    def timezone(self, tenant_id: uuid.UUID) -> str | None:
+        return self.session.scalar(select(Tenant.timezone).where(Tenant.id == tenant_id))
+
     def user_by_email(self, email: str) -> User | None:
         return self.session.scalars(select(User).where(User.email == email.lower())).one_or_none()
 

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from ihub import audit
 from ihub.audit.actor import Actor
+from ihub.db import after_commit
 from ihub.errors import Conflict, NotFound, PermissionDenied, Unprocessable
 from ihub.kit.clock import utcnow
 from ihub.kit.crypto import hash_token, new_token
 from ihub.models import ApiKey, Role, Tenant, User, UserSession
+from ihub.tenants.known_keys import principals
 from ihub.tenants.passwords import generate_password, hash_password, needs_rehash, verify_password
 from ihub.tenants.repository import (
     ApiKeyRepository,
@@ -71,6 +73,14 @@ def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
     if tenant is None:
         raise NotFound("Tenant not found.")
     return tenant
+
+
+def tenant_timezone(session: Session, tenant_id: uuid.UUID) -> str:
+    """The tenant's IANA zone, without loading the tenant (a hot path of the analytics)."""
+    zone = CredentialLookup(session).timezone(tenant_id)
+    if zone is None:
+        raise NotFound("Tenant not found.")
+    return zone
 
 
 def update_tenant(session: Session, tenant: Tenant, actor: Actor, data: TenantUpdate) -> Tenant:
@@ -211,6 +221,7 @@ def revoke_api_key(
     api_key = get_api_key(session, tenant_id, key_id)
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
+        after_commit(session, principals.forget_all)  # this process refuses it at once
         audit.record(
             session,
             tenant_id,
@@ -223,8 +234,9 @@ def revoke_api_key(
     return api_key
 
 
-def resolve_api_key(session: Session, key: str) -> ApiKey | None:
-    return CredentialLookup(session).active_api_key(hash_token(key), utcnow())
+def resolve_api_key(session: Session, token_hash: str) -> ApiKey | None:
+    """The active key whose token hashes to ``token_hash`` (``kit.crypto.hash_token``)."""
+    return CredentialLookup(session).active_api_key(token_hash, utcnow())
 
 
 def touch_api_key(session: Session, api_key_id: uuid.UUID) -> None:
