@@ -5,7 +5,9 @@
 
 Fills a fresh database with bulk inserts, starts ``ihub serve --no-worker`` on loopback and
 drives each endpoint with ``wrk`` (Debian: ``apt-get install wrk``): 50 connections, two
-threads, a fixed duration. Prints a Markdown table of p50/p99 latency and requests/s.
+threads, a fixed duration. Prints a Markdown table of p50/p99 latency and requests/s. wrk
+repeats one URL, which the per-version cache then answers; the "first request" and, for lists,
+"one client, uncached" columns give the cost of an answer the cache does not hold.
 """
 
 from __future__ import annotations
@@ -213,15 +215,21 @@ def wrk(url: str, key: str, seconds: int, clients: int) -> dict[str, float]:
     }
 
 
-def one_client(url: str, headers: dict[str, str], requests: int = 20) -> float:
+def one_client(urls: list[str], headers: dict[str, str]) -> float:
     """Median latency of requests sent one after the other: the cost of one request."""
     timings = []
     with httpx.Client(headers=headers, timeout=120) as client:
-        for _ in range(requests):
+        for url in urls:
             started = time.perf_counter()
             client.get(url).raise_for_status()
             timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
+
+
+def uncached(url: str) -> list[str]:
+    """Twenty list requests the cache has not seen: each asks for another page size."""
+    separator = "&" if "?" in url else "?"
+    return [f"{url}{separator}page_size={size}" for size in range(30, 50)]
 
 
 def main() -> None:
@@ -278,9 +286,10 @@ def main() -> None:
             started = time.perf_counter()  # the first request: nothing cached yet
             httpx.get(base + path, headers=headers, timeout=120).raise_for_status()
             cold = (time.perf_counter() - started) * 1000
-            alone = one_client(base + path, headers)
+            alone = one_client([base + path] * 20, headers)
+            missed = one_client(uncached(base + path), headers) if "/batches" in path else None
             load = wrk(base + path, plant["api_key"], args.seconds, args.clients)
-            result = {"cold": cold, "alone": alone, **load}
+            result = {"cold": cold, "alone": alone, "missed": missed, **load}
             rows.append((name, result))
             print(f"{name}: {result}", flush=True)
     finally:
@@ -291,13 +300,15 @@ def main() -> None:
         f"{args.processes} API process(es)\n"
     )
     print(
-        "| request | first request ms | one client, median ms | p50 ms | p99 ms | req/s | errors |"
+        "| request | first request ms | one client, median ms | one client, uncached ms "
+        "| p50 ms | p99 ms | req/s | errors |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in rows:
+        shown = "–" if r["missed"] is None else f"{r['missed']:.1f}"
         print(
-            f"| {name} | {r['cold']:.0f} | {r['alone']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} "
-            f"| {r['rps']:.0f} | {r['errors']:.0f} |"
+            f"| {name} | {r['cold']:.0f} | {r['alone']:.1f} | {shown} | {r['p50']:.1f} "
+            f"| {r['p99']:.1f} | {r['rps']:.0f} | {r['errors']:.0f} |"
         )
 
 

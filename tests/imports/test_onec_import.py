@@ -12,7 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ihub.db import Database
-from ihub.models import Counterparty, Organization, Product, StockBalance, Warehouse
+from ihub.models import (
+    Counterparty,
+    Organization,
+    Product,
+    ProductionVersion,
+    StockBalance,
+    Warehouse,
+)
 from ihub.runs import runner
 from tests.fixtures.onec import OneCSandbox
 from tests.fixtures.worker import wait_for
@@ -122,10 +129,19 @@ def test_a_second_import_of_unchanged_data_changes_nothing(
     assert second["status"] == "completed_with_errors"  # the invalid records are still invalid
 
 
-def test_changed_rows_are_updated_by_data_version(api: TestClient, onec_sandbox: Start) -> None:
+def test_changed_rows_are_updated_by_data_version(
+    api: TestClient, onec_sandbox: Start, database: Database
+) -> None:
+    def production_version() -> int:
+        with database.scope(write=False) as session:
+            return int(
+                session.scalar(select(func.coalesce(func.sum(ProductionVersion.version), 0)))
+            )
+
     before, after = onec_sandbox(), onec_sandbox(generation=3)
     connection = connect(api, before)
     run_import(api, connection, aggregates=["products"])
+    version = production_version()
     api.patch(f"/api/v1/connections/{connection}", json={"settings": {"base_url": after.base_url}})
     document = run_import(api, connection, aggregates=["products"])
     products = by_name(document)["products"]
@@ -139,6 +155,7 @@ def test_changed_rows_are_updated_by_data_version(api: TestClient, onec_sandbox:
     assert products["inserted"] == 0
     renamed = api.get("/api/v1/products", params={"q": "(ред."}).json()
     assert renamed["total"] == edited
+    assert production_version() > version  # cached batch lists and analytics show the names
 
 
 def test_deletion_marks_are_kept_as_a_flag(api: TestClient, onec_sandbox: Start) -> None:
