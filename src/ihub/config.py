@@ -93,8 +93,9 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         5.0,
         ge=0,
-        description="How long a process reuses a resolved API key; other processes see a "
-        "revoke within this time (0: look the key up on every request).",
+        description="How long a process reuses a resolved API key and a tenant's time zone; "
+        "other processes see a revoke or a new zone within this time (0: read them on every "
+        "request).",
     )
     login_rate_limit: str = Field("10/minute", description="Login attempts per IP and e-mail.")
     rate_limit_storage_url: str = Field(

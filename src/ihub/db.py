@@ -170,9 +170,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         try:
             yield session
         except BaseException:
-            await _end_in_thread(session, commit=False)
+            await _end(session, commit=False)
             raise
-        await _end_in_thread(session, commit=True)
+        await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    if session.in_transaction() or session.new:
+        await _end_in_thread(session, commit=commit)
+    else:  # never took a connection (a cached answer): nothing to commit, nothing to wait for
+        session.close()
 
 
 async def _end_in_thread(session: Session, *, commit: bool) -> None:

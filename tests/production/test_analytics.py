@@ -215,3 +215,16 @@ def test_a_missing_figure_is_computed_once_for_many_waiting_requests(
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(ask, range(8))) == [42] * 8
     assert len(computed) == 1
+
+
+def test_a_new_time_zone_applies_to_the_next_request(
+    make_tenant: Callable[..., TenantHandle],
+) -> None:
+    api, product, wc = plant(make_tenant, "UTC")
+    complete(api, make_batch(api, product, wc)["id"], "2026-11-04T22:30:00Z", 10)
+    days = {"group_by": "day", "date_from": "2026-11-04", "date_to": "2026-11-05"}
+    assert by_key(output(api, **days)) == {"2026-11-04": 1, "2026-11-05": 0}
+    api.patch("/api/v1/tenant", json={"timezone": "Asia/Vladivostok"}).raise_for_status()
+    series = output(api, **days)
+    assert series["period"]["timezone"] == "Asia/Vladivostok"
+    assert by_key(series) == {"2026-11-04": 0, "2026-11-05": 1}  # 08:30 on the 5th there

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
+from ihub.db import Database
 from tests.fixtures import objects
 from tests.fixtures.app import TenantHandle
 from tests.production.conftest import complete, make_batch, move
@@ -89,6 +91,25 @@ class TestBatches:
         assert listed() == [("C-1", "in_progress", "Bolt M10", "L1")]
         api.patch(f"/api/v1/work-centers/{work_center}", json={"code": "L9"}).raise_for_status()
         assert listed() == [("C-1", "in_progress", "Bolt M10", "L9")]
+
+    def test_a_cached_page_opens_no_transaction(
+        self, api: TestClient, product: str, work_center: str, database: Database
+    ) -> None:
+        """A repeated read costs the version probe only: no BEGIN, no worker thread to end it."""
+        make_batch(api, product, work_center)
+        first = api.get("/api/v1/batches")
+        begun: list[object] = []
+
+        def note(connection: object) -> None:
+            begun.append(connection)
+
+        event.listen(database.engine, "begin", note)
+        try:
+            again = api.get("/api/v1/batches")
+        finally:
+            event.remove(database.engine, "begin", note)
+        assert again.json() == first.json()
+        assert begun == []
 
     def test_numbers_are_unique_per_tenant_ignoring_case(
         self,

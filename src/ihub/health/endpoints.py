@@ -10,7 +10,7 @@ from ihub.config import get_settings
 from ihub.db import SessionDep
 from ihub.health.checks import run_checks
 from ihub.health.metrics import registry
-from ihub.tenants.auth import authenticate
+from ihub.tenants.auth import authenticate_sync
 
 router = APIRouter(tags=["health"])
 
@@ -34,7 +34,7 @@ def ready() -> JSONResponse:
 
 def _metrics_access(request: Request, session: SessionDep) -> None:
     if not get_settings().metrics_public:
-        authenticate(request, session)
+        authenticate_sync(request, session)
 
 
 @router.get("/metrics", dependencies=[Depends(_metrics_access)])

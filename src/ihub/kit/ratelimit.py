@@ -15,6 +15,7 @@ __all__ = ["RateLimiter"]
 class RateLimiter:
     def __init__(self, storage_url: str) -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_url))
+        self.local = storage_url.startswith("memory://")  # counting does no I/O
 
     def hit(self, limit: str, *keys: str) -> int | None:
         """Count one hit; return the seconds to wait when over the limit, else None."""

@@ -15,9 +15,10 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Dialect, Engine, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,9 @@ class ProductionVersions:
         self.tenant_id = tenant_id
 
     def current(self) -> int:
+        bind = self.session.get_bind()
+        if isinstance(bind, Engine) and not (self.session.in_transaction() or self.session.new):
+            return _probe(bind, self.tenant_id)
         stmt = select(ProductionVersion.version).where(
             ProductionVersion.tenant_id == self.tenant_id
         )
@@ -61,6 +65,34 @@ class ProductionVersions:
                 .where(ProductionVersion.tenant_id == self.tenant_id)
                 .values(version=ProductionVersion.version + 1)
             )
+
+
+@lru_cache(maxsize=4)
+def _probe_statement(dialect: Dialect) -> tuple[str, bool, Callable[[Any], Any] | None]:
+    stmt = select(ProductionVersion.version).where(
+        ProductionVersion.tenant_id == bindparam("tenant")
+    )
+    compiled = stmt.compile(dialect=dialect)
+    tenant_type = ProductionVersion.__table__.c.tenant_id.type.dialect_impl(dialect)
+    return str(compiled), compiled.positional, tenant_type.bind_processor(dialect)
+
+
+def _probe(engine: Engine, tenant_id: uuid.UUID) -> int:
+    """The version, read on a pooled connection of its own outside the session's transaction.
+
+    A request answered from the cache then opens no transaction at all: no BEGIN and COMMIT,
+    and in the API no worker thread to end it (a third of a cached answer's time).
+    """
+    sql, positional, process = _probe_statement(engine.dialect)
+    value = process(tenant_id) if process else tenant_id
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, (value,) if positional else {"tenant": value})
+        row = cursor.fetchone()
+    finally:
+        connection.close()  # back to the pool, which ends PostgreSQL's implicit transaction
+    return int(row[0]) if row else 0
 
 
 def changed(session: Session, tenant_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 
+import anyio
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from ihub.kit.crypto import hash_token
 from ihub.kit.ratelimit import RateLimiter
 from ihub.models import Role
 from ihub.tenants import service
-from ihub.tenants.known_keys import principals
+from ihub.tenants.recent import principals
 
 SESSION_COOKIE = "ihub_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -112,7 +113,19 @@ def _cacheable_seconds(expires_at: datetime | None) -> float:
     return seconds
 
 
-def authenticate(request: Request, session: SessionDep) -> Principal:
+async def authenticate(request: Request, session: SessionDep) -> Principal:
+    """The caller, or 401. A key this process resolved a moment ago is admitted on the event
+    loop: nothing to look up, so no worker thread (rate limits kept in memory); anything
+    else is resolved in a worker thread."""
+    key = _bearer(request)
+    if key is not None and rate_limiter().local:
+        token_hash = hash_token(key)
+        if (known := principals.get(token_hash)) is not None:
+            return _admitted(request, known, token_hash)
+    return await anyio.to_thread.run_sync(authenticate_sync, request, session)
+
+
+def authenticate_sync(request: Request, session: Session) -> Principal:
     principal: Principal | None = None
     if (key := _bearer(request)) is not None:
         principal = principal_from_api_key(session, hash_token(key))
@@ -126,9 +139,12 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
             raise PermissionDenied(f"Missing or wrong {CSRF_HEADER} header for a cookie session.")
     if principal is None:
         raise NotAuthenticated()
-    retry_after = rate_limiter().hit(
-        get_settings().api_rate_limit, "api", hash_token(key or cookie or "")
-    )
+    return _admitted(request, principal, hash_token(key or cookie or ""))
+
+
+def _admitted(request: Request, principal: Principal, credential_hash: str) -> Principal:
+    """Count the request against the credential's rate limit and make it the request's."""
+    retry_after = rate_limiter().hit(get_settings().api_rate_limit, "api", credential_hash)
     if retry_after is not None:
         raise RateLimited(retry_after)
     request.state.principal = principal

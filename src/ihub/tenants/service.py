@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from ihub import audit
 from ihub.audit.actor import Actor
+from ihub.config import get_settings
 from ihub.db import after_commit
 from ihub.errors import Conflict, NotFound, PermissionDenied, Unprocessable
 from ihub.kit.clock import utcnow
 from ihub.kit.crypto import hash_token, new_token
 from ihub.models import ApiKey, Role, Tenant, User, UserSession
-from ihub.tenants.known_keys import principals
 from ihub.tenants.passwords import generate_password, hash_password, needs_rehash, verify_password
+from ihub.tenants.recent import principals, zones
 from ihub.tenants.repository import (
     ApiKeyRepository,
     CredentialLookup,
@@ -76,10 +77,13 @@ def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
 
 
 def tenant_timezone(session: Session, tenant_id: uuid.UUID) -> str:
-    """The tenant's IANA zone, without loading the tenant (a hot path of the analytics)."""
-    zone = CredentialLookup(session).timezone(tenant_id)
+    """The tenant's IANA zone: every analytics request needs it (``tenants.recent``)."""
+    zone = zones.get(tenant_id)
     if zone is None:
-        raise NotFound("Tenant not found.")
+        zone = CredentialLookup(session).timezone(tenant_id)
+        if zone is None:
+            raise NotFound("Tenant not found.")
+        zones.put(tenant_id, zone, get_settings().auth_cache_seconds)
     return zone
 
 
@@ -88,6 +92,8 @@ def update_tenant(session: Session, tenant: Tenant, actor: Actor, data: TenantUp
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(tenant, field, value)
     after = {"name": tenant.name, "timezone": tenant.timezone}
+    if after["timezone"] != before["timezone"]:
+        after_commit(session, zones.forget_all)
     audit.record(
         session, tenant.id, actor, "tenant.updated", "tenant", tenant.id, audit.diff(before, after)
     )
