@@ -86,12 +86,19 @@ def _probe(engine: Engine, tenant_id: uuid.UUID) -> int:
     sql, positional, process = _probe_statement(engine.dialect)
     value = process(tenant_id) if process else tenant_id
     connection = engine.raw_connection()
+    # One SELECT needs no transaction; on PostgreSQL, without one the pool has no ROLLBACK to
+    # send when the connection goes back (SQLite's connections run without one already).
+    postgres = engine.dialect.name == "postgresql"
     try:
+        if postgres:
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
         cursor = connection.cursor()
         cursor.execute(sql, (value,) if positional else {"tenant": value})
         row = cursor.fetchone()
     finally:
-        connection.close()  # back to the pool, which ends PostgreSQL's implicit transaction
+        if postgres:
+            connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+        connection.close()
     return int(row[0]) if row else 0
 
 
