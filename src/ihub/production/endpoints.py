@@ -379,10 +379,10 @@ def get_report(
     return reports.documents(session, principal.tenant_id, [report], _absolute(request))[0]
 
 
-routers = (
-    work_centers_router,
+routers = (  # the most requested first (see ihub.api)
     batches_router,
-    products_router,
     analytics_router,
+    work_centers_router,
+    products_router,
     reports_router,
 )
