@@ -2,7 +2,8 @@
 
 Every batch change bumps the tenant's row in ``production_versions`` in its own transaction;
 a cached result is used only while that version is unchanged, so a change made by any
-process (API, worker, import) is seen by the next request. Product renames bump it too:
+process (API, worker, import) is seen by the next request (on PostgreSQL, once its
+notification has arrived: ``version_watch``). Product renames bump it too:
 lists and analytics show product names. Measured in ``bench/production.py``:
 at a million batches a year of weekly output takes hundreds of milliseconds to compute and
 a few to serve from here. Each process keeps its own small LRU; nothing is shared but the
@@ -18,11 +19,13 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Dialect, Engine, bindparam, select, update
+from sqlalchemy import Dialect, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ihub.db import after_commit
 from ihub.models import ProductionVersion
+from ihub.production import version_watch
 
 T = TypeVar("T")
 MAX_ENTRIES = 512
@@ -42,13 +45,23 @@ class ProductionVersions:
     def current(self) -> int:
         bind = self.session.get_bind()
         if isinstance(bind, Engine) and not (self.session.in_transaction() or self.session.new):
-            return _probe(bind, self.tenant_id)
+            if bind.dialect.name != "postgresql":
+                return _probe(bind, self.tenant_id)
+            return version_watch.watch(bind).version(
+                self.tenant_id, lambda: _probe(bind, self.tenant_id)
+            )
         stmt = select(ProductionVersion.version).where(
             ProductionVersion.tenant_id == self.tenant_id
         )
         return self.session.scalar(stmt) or 0
 
     def bump(self) -> None:
+        bind = self.session.get_bind()
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            # Other processes hear of it when this commits; this one at once.
+            self.session.execute(select(func.pg_notify(version_watch.CHANNEL, str(self.tenant_id))))
+            watch, tenant_id = version_watch.watch(bind), self.tenant_id
+            after_commit(self.session, lambda: watch.forget(tenant_id))
         result = self.session.execute(
             update(ProductionVersion)
             .where(ProductionVersion.tenant_id == self.tenant_id)
