@@ -5,12 +5,12 @@ Pure ASGI (not BaseHTTPMiddleware) so streaming responses and SSE pass through u
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
 from typing import Any
 
-import anyio
 import structlog
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
@@ -143,7 +143,8 @@ class TimeoutMiddleware:
     """Answer 504 when no response has started within the limit.
 
     Sync endpoints run in threads that cannot be interrupted; the client still gets its answer
-    on time and whatever the thread sends later is dropped.
+    on time and whatever the thread sends later is dropped. A timer per request, not a task
+    group: this runs on every request.
     """
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
@@ -154,40 +155,37 @@ class TimeoutMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = anyio.Event()
-        timed_out = False
+        started = False
+        late: asyncio.Task[None] | None = None
 
-        async def guarded_send(message: Message) -> None:
-            if timed_out:
-                return
-            if message["type"] == "http.response.start":
-                started.set()
-            await send(message)
-
-        async def call_app() -> None:
-            try:
-                await self.app(scope, receive, guarded_send)
-            finally:
-                started.set()
-
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(call_app)
-                with anyio.move_on_after(self.seconds):
-                    await started.wait()
-                if not started.is_set():
-                    timed_out = True
-                    await _send_problem(
+        def expire() -> None:
+            nonlocal late
+            if not started:
+                late = asyncio.create_task(
+                    _send_problem(
                         send,
                         504,
                         "Request timed out",
                         f"No response within {self.seconds:g} s; the work may still complete.",
                     )
-        except BaseExceptionGroup as group_error:
-            # Hand the original error to Starlette's error middleware, not a group of one.
-            if len(group_error.exceptions) == 1:
-                raise group_error.exceptions[0] from None
-            raise
+                )
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if late is not None:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+                timer.cancel()
+            await send(message)
+
+        timer = asyncio.get_running_loop().call_later(self.seconds, expire)
+        try:
+            await self.app(scope, receive, guarded_send)
+        finally:
+            timer.cancel()
+            if late is not None:
+                await late
 
 
 async def _send_problem(send: Send, status: int, title: str, detail: str) -> None:
