@@ -1,8 +1,8 @@
 """The ``onec.import`` run: 1C:UT 11 catalogs and stock into ihub, page by page.
 
-Each page is read, mapped and validated in a read-ahead thread (``prefetched``) while the
-previous one is written (the writer mostly waits for the database, with the GIL released),
-then upserted and committed together with the run's counters and its checkpoint (aggregate,
+Pages flow through three threads (``prefetched`` twice): one downloads page k+2, one maps and
+validates page k+1, the run thread writes page k (mostly waiting for the database, with the
+GIL released), so the download goes at the source's pace. Each page is upserted and committed together with the run's counters and its checkpoint (aggregate,
 warehouse, ``$skip``). A resumed run continues from the checkpoint: a page is either wholly
 committed or not at all, so nothing is counted twice and nothing is skipped. Cancellation is
 noticed at every commit, so a run stops within one page.
@@ -187,7 +187,9 @@ class _Import:
         prepare: Callable[[dict[str, Any]], dict[str, Any] | None],
     ) -> Iterator[Mapped]:
         def mapped() -> Iterator[Mapped]:
-            for page in streams.pages(self.client, stream, skip=skip, page_size=self.page_size):
+            for page in prefetched(
+                streams.pages(self.client, stream, skip=skip, page_size=self.page_size)
+            ):
                 records, skipped = [], []
                 for row in page.rows:
                     try:
