@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from ihub.db import Database
 from ihub.production import cache, version_watch
+from ihub.production.version_watch import VersionWatch
 from tests.fixtures.app import TenantHandle
 from tests.fixtures.database import is_postgres
 
@@ -45,13 +46,25 @@ def bump(database: Database, tenant_id: uuid.UUID) -> None:
         cache.changed(session, tenant_id)
 
 
+# The listening connections of the test database, found by what they last ran.
+LISTENERS = (
+    f"FROM pg_stat_activity WHERE query = 'LISTEN {version_watch.CHANNEL}' "
+    "AND datname = current_database()"
+)
+
+
+def listening(database: Database, tenant: TenantHandle) -> tuple[VersionWatch, uuid.UUID, int]:
+    """The database's watch once it listens, the tenant, and the tenant's version now."""
+    watch = version_watch.watch(database.engine)
+    assert eventually(lambda: watch.listening)
+    tenant_id = uuid.UUID(tenant.tenant_id)
+    return watch, tenant_id, read(database, tenant_id)
+
+
 def test_a_change_made_elsewhere_reaches_the_next_reads(
     database: Database, elsewhere: Database, tenant: TenantHandle
 ) -> None:
-    tenant_id = uuid.UUID(tenant.tenant_id)
-    watch = version_watch.watch(database.engine)
-    assert eventually(lambda: watch.listening)
-    before = read(database, tenant_id)
+    _, tenant_id, before = listening(database, tenant)
     assert read(database, tenant_id) == before  # kept: no query
     bump(elsewhere, tenant_id)
     assert eventually(lambda: read(database, tenant_id) == before + 1)
@@ -62,18 +75,9 @@ def test_a_change_made_elsewhere_reaches_the_next_reads(
 def test_while_not_listening_every_read_asks_the_database(
     database: Database, elsewhere: Database, tenant: TenantHandle
 ) -> None:
-    tenant_id = uuid.UUID(tenant.tenant_id)
-    watch = version_watch.watch(database.engine)
-    assert eventually(lambda: watch.listening)
-    before = read(database, tenant_id)
+    watch, tenant_id, before = listening(database, tenant)
     with elsewhere.scope() as session:  # the listening connection is cut
-        session.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query = :listen AND datname = current_database()"
-            ),
-            {"listen": f"LISTEN {version_watch.CHANNEL}"},
-        )
+        session.execute(text(f"SELECT pg_terminate_backend(pid) {LISTENERS}"))
     assert eventually(lambda: not watch.listening)
     bump(elsewhere, tenant_id)
     assert read(database, tenant_id) == before + 1
@@ -85,16 +89,7 @@ def test_while_not_listening_every_read_asks_the_database(
 def test_a_disposed_engine_stops_listening(database: Database, elsewhere: Database) -> None:
     def listeners() -> int:
         with database.scope(write=False) as session:
-            return int(
-                session.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE query = :listen AND datname = current_database()"
-                    ),
-                    {"listen": f"LISTEN {version_watch.CHANNEL}"},
-                )
-                or 0
-            )
+            return int(session.scalar(text(f"SELECT count(*) {LISTENERS}")) or 0)
 
     assert eventually(lambda: version_watch.watch(database.engine).listening)
     alone = listeners()
