@@ -2,10 +2,11 @@
 
 Pages flow through three threads (``prefetched`` twice): one downloads page k+2, one maps and
 validates page k+1, the run thread writes page k (mostly waiting for the database, with the
-GIL released), so the download goes at the source's pace. Each page is upserted and committed together with the run's counters and its checkpoint (aggregate,
-warehouse, ``$skip``). A resumed run continues from the checkpoint: a page is either wholly
-committed or not at all, so nothing is counted twice and nothing is skipped. Cancellation is
-noticed at every commit, so a run stops within one page.
+GIL released), so the download goes at the source's pace. Each page is upserted and
+committed together with the run's counters and its checkpoint (aggregate, warehouse,
+``$skip``). A resumed run continues from the checkpoint: a page is either wholly committed or
+not at all, so nothing is counted twice and nothing is skipped. Cancellation is noticed at
+every commit, so a run stops within one page.
 """
 
 from __future__ import annotations

@@ -58,10 +58,12 @@ class ProductionVersions:
     def bump(self) -> None:
         bind = self.session.get_bind()
         if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-            # Other processes hear of it when this commits; this one at once.
+            # Other processes hear of it when this commits; this one at once (a worker that
+            # never reads versions has no watch, and starts none for this).
             self.session.execute(select(func.pg_notify(version_watch.CHANNEL, str(self.tenant_id))))
-            watch, tenant_id = version_watch.watch(bind), self.tenant_id
-            after_commit(self.session, lambda: watch.forget(tenant_id))
+            if (watch := version_watch.running(bind)) is not None:
+                tenant_id = self.tenant_id
+                after_commit(self.session, lambda: watch.forget(tenant_id))
         result = self.session.execute(
             update(ProductionVersion)
             .where(ProductionVersion.tenant_id == self.tenant_id)

@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 import structlog
 from sqlalchemy import Engine, Pool
 
-__all__ = ["CHANNEL", "VersionWatch", "watch"]
+__all__ = ["CHANNEL", "VersionWatch", "running", "watch"]
 
 CHANNEL = "ihub_production_version"
 _RETRY_SECONDS = 1.0
@@ -98,6 +98,12 @@ class VersionWatch:
 # By pool: an engine and its execution_options() copies (the write sessions' bind) share one.
 _watches: WeakKeyDictionary[Pool, VersionWatch] = WeakKeyDictionary()
 _watches_lock = threading.Lock()
+
+
+def running(engine: Engine) -> VersionWatch | None:
+    """The engine's watch if something in this process reads versions through it."""
+    with _watches_lock:
+        return _watches.get(engine.pool)
 
 
 def watch(engine: Engine) -> VersionWatch:
