@@ -145,9 +145,10 @@ def fill(count: int) -> dict[str, Any]:
         raw.driver_connection.execute("ANALYZE")  # type: ignore[union-attr]
         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
         raw.close()
-    else:
+    else:  # statistics, and the bulk load's WAL written out now rather than during the load
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text("CHECKPOINT"))
     return {
         "api_key": created.api_key,
         "work_center": center_ids[3],
