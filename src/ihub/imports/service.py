@@ -70,19 +70,7 @@ def list_errors(
     aggregate: str | None = None,
 ) -> tuple[Sequence[RunError], int]:
     get_import(session, tenant_id, import_id)
-    return error_page(session, tenant_id, import_id, params, aggregate)
-
-
-def error_page(
-    session: Session,
-    tenant_id: uuid.UUID,
-    import_id: uuid.UUID,
-    params: PageParams,
-    aggregate: str | None = None,
-) -> tuple[Sequence[RunError], int]:
-    """One page of an import's errors; the caller has already loaded the import."""
-    repository = RunErrorRepository(session, tenant_id)
-    return repository.page(repository.for_run(import_id, aggregate), params)
+    return runs.error_page(session, tenant_id, import_id, params, aggregate)
 
 
 def record_error(error: RunError) -> RecordError:
@@ -134,7 +122,7 @@ def progress(run: Run, errors: Sequence[RunError] = (), errors_total: int = 0) -
 
 def full_progress(session: Session, tenant_id: uuid.UUID, import_id: uuid.UUID) -> ImportProgress:
     run = get_import(session, tenant_id, import_id)
-    errors, total = error_page(
+    errors, total = runs.error_page(
         session, tenant_id, import_id, PageParams(page=1, page_size=ERRORS_IN_DOCUMENT)
     )
     return progress(run, errors, total)

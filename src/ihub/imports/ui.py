@@ -106,7 +106,7 @@ def import_page(
 ) -> HTMLResponse:
     run = service.get_import(session, principal.tenant_id, import_id)
     params = PageParams(page=errors_page, page_size=ERRORS_PAGE_SIZE)
-    errors, errors_total = service.error_page(
+    errors, errors_total = runs.error_page(
         session, principal.tenant_id, run.id, params, aggregate or None
     )
     connection = (

@@ -50,10 +50,7 @@ class ProductionVersions:
             return version_watch.watch(bind).version(
                 self.tenant_id, lambda: _probe(bind, self.tenant_id)
             )
-        stmt = select(ProductionVersion.version).where(
-            ProductionVersion.tenant_id == self.tenant_id
-        )
-        return self.session.scalar(stmt) or 0
+        return self.session.scalar(_VERSION, {"tenant": self.tenant_id}) or 0
 
     def bump(self) -> None:
         bind = self.session.get_bind()
@@ -82,12 +79,14 @@ class ProductionVersions:
             )
 
 
+_VERSION = select(ProductionVersion.version).where(
+    ProductionVersion.tenant_id == bindparam("tenant")
+)
+
+
 @lru_cache(maxsize=4)
 def _probe_statement(dialect: Dialect) -> tuple[str, bool, Callable[[Any], Any] | None]:
-    stmt = select(ProductionVersion.version).where(
-        ProductionVersion.tenant_id == bindparam("tenant")
-    )
-    compiled = stmt.compile(dialect=dialect)
+    compiled = _VERSION.compile(dialect=dialect)
     tenant_type = ProductionVersion.__table__.c.tenant_id.type.dialect_impl(dialect)
     return str(compiled), compiled.positional, tenant_type.bind_processor(dialect)
 

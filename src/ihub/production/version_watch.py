@@ -108,6 +108,9 @@ def running(engine: Engine) -> VersionWatch | None:
 
 def watch(engine: Engine) -> VersionWatch:
     """The watch of the engine's pool, started on first use; it ends when the pool does."""
+    found = _watches.get(engine.pool)  # every cached read asks: no lock once it exists
+    if found is not None:
+        return found
     with _watches_lock:
         found = _watches.get(engine.pool)
         if found is None:

@@ -139,6 +139,17 @@ def list_errors(
     step: str | None = None,
 ) -> tuple[Sequence[RunError], int]:
     get_run(session, tenant_id, run_id)
+    return error_page(session, tenant_id, run_id, params, step)
+
+
+def error_page(
+    session: Session,
+    tenant_id: uuid.UUID,
+    run_id: uuid.UUID,
+    params: PageParams,
+    step: str | None = None,
+) -> tuple[Sequence[RunError], int]:
+    """One page of a run's errors; the caller has already loaded the run."""
     repository = RunErrorRepository(session, tenant_id)
     return repository.page(repository.for_run(run_id, step), params)
 
